@@ -1,0 +1,39 @@
+# The two commands a learner or maintainer needs: `make lab` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := gradlab
+SHELL  := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# pip on some machines warns about missing local index folders; keep the log readable.
+QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither" || true; }
+
+.PHONY: lab test bench lint e2e clean kernel
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip $(QUIET_PIP)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]" $(QUIET_PIP)
+	touch $(STAMP)
+
+kernel: $(STAMP)
+	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python 3 (gradlab)" > /dev/null
+
+lab: $(STAMP) kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n auto
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

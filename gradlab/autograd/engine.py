@@ -1,0 +1,315 @@
+"""The backward engine: walks the graph from the outputs to the leaves, without recursion.
+
+``backward()`` and ``autograd.grad()`` both end up in ``execute``: count how many edges lead into
+each node (an iterative depth-first walk), then run nodes whose gradients are complete, most
+recent first (Kahn's algorithm with PyTorch's ordering), summing gradients that meet at a node.
+The one place that undoes broadcasting is ``sum_to``: a gradient shaped like a broadcast result
+is summed back to the shape of the tensor it belongs to.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from typing import Any
+
+import numpy as np
+
+from gradlab.autograd.grad_mode import STATE
+from gradlab.autograd.graph import EXEC, AccumulateGrad, Node, accumulate_grad
+
+__all__ = ["backward", "grad", "sum_to"]
+
+
+def sum_to(g: Any, shape: tuple, node: Node | None = None, index: int = 0) -> Any:
+    """Sum ``g`` over the dimensions that broadcasting added or stretched, to get ``shape``.
+
+    >>> sum_to(np.ones((4, 3)), (1, 3))     # array([[4., 4., 4.]])
+    """
+    lead = g.ndim - len(shape)
+    if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, g.shape[lead:])):
+        name = node.name() if node is not None else "backward"
+        raise RuntimeError(
+            f"Function {name} returned an invalid gradient at index {index} - got "
+            f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+        )
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if lead else g
+
+
+def _cast(g: Any, np_dtype: np.dtype) -> Any:
+    """Gradients take the dtype of the tensor they belong to (as numpy arrays, or tensors)."""
+    if type(g) is not np.ndarray:
+        if hasattr(g, "_data"):
+            if g._data.dtype == np_dtype:
+                return g
+            from gradlab._dtype import FROM_NUMPY
+
+            return g.to(FROM_NUMPY[np_dtype])
+        g = np.asarray(g)
+    return g if g.dtype == np_dtype else g.astype(np_dtype)
+
+
+def _walk(roots: list[Node]) -> tuple[set[Node], dict[Node, list[Node]]]:
+    """Every node reachable from the roots, and for each node the nodes that feed it gradients."""
+    seen, parents = set(roots), {}
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is not None:
+                parents.setdefault(nxt, []).append(node)
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    return seen, parents
+
+
+def _needed(targets: list[Node], parents: dict[Node, list[Node]]) -> set[Node]:
+    """Nodes from which a target can be reached: the only ones worth running for grad()."""
+    needed, stack = set(targets), list(targets)
+    while stack:
+        for p in parents.get(stack.pop(), ()):
+            if p not in needed:
+                needed.add(p)
+                stack.append(p)
+    return needed
+
+
+def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
+    """Tensor hooks and ``retain_grad`` of a node's outputs, applied to their finished gradients."""
+    from gradlab.tensor import Tensor
+
+    for nr, hooks in (node._pre_hooks or {}).items():
+        for hook in list(hooks):
+            if nr == -1:
+                new = hook(tuple(grads))
+                if new is not None:
+                    grads = list(new)
+            elif grads[nr] is not None:
+                g = grads[nr]
+                new = hook(g if isinstance(g, Tensor) else Tensor._make(g))
+                if new is not None:
+                    grads[nr] = new if EXEC.create_graph else new._data
+    for nr, ref in (node._retained or {}).items():
+        tensor = ref()
+        if tensor is not None and grads[nr] is not None:
+            g = grads[nr]
+            if not isinstance(g, Tensor):
+                g = Tensor._make(np.array(g, copy=True))
+            tensor._grad = g if tensor._grad is None else tensor._grad + g
+    return grads
+
+
+def execute(
+    edges: list[tuple[Node, int]],
+    grads: list[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: list[tuple[Node, int]] | None = None,
+) -> list[Any]:
+    """Run the graph backwards from ``edges`` seeded with ``grads``.
+
+    With ``capture``, record the total gradient arriving at each captured edge and leave the
+    leaves' ``.grad`` alone (that is ``autograd.grad``); without it, accumulate into leaves.
+    """
+    roots = list(dict.fromkeys(node for node, _ in edges))
+    nodes, parents = _walk(roots)
+    needed = _needed([n for n, _ in capture], parents) if capture is not None else None
+    deps: dict[Node, int] = {}
+    for child, ps in parents.items():
+        if needed is None or child in needed:
+            deps[child] = sum(1 for p in ps if needed is None or p in needed)
+    captured: list[Any] = [None] * len(capture or ())
+    want = {}
+    for i, edge in enumerate(capture or ()):
+        want.setdefault(edge[0], []).append((edge[1], i))
+
+    buffers: dict[Node, list[Any]] = {}
+    for (node, nr), g in zip(edges, grads):
+        buf = buffers.setdefault(node, [None] * len(node._meta))
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    tie = itertools.count()
+    ready = [(-n._seq, next(tie), n) for n in roots if deps.get(n, 0) == 0]
+    heapq.heapify(ready)
+
+    prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
+    STATE.enabled = EXEC.create_graph = create_graph
+    try:
+        while ready:
+            node = heapq.heappop(ready)[2]
+            out_grads = buffers.pop(node, None) or [None] * len(node._meta)
+            if node._pre_hooks or node._retained:
+                out_grads = _pre_hooks(node, out_grads)
+            for nr, i in want.get(node, ()):
+                captured[i] = out_grads[nr]
+            if all(g is None for g in out_grads) or (
+                capture is not None and isinstance(node, AccumulateGrad)
+            ):
+                in_grads: tuple = (None,) * len(node.next_functions)
+            else:
+                for nr, g in enumerate(out_grads):
+                    if g is None:  # an unused output of a multi-output node gets zeros
+                        shape, dt = node._meta[nr]
+                        out_grads[nr] = _zeros(shape, dt, create_graph)
+                in_grads = node.apply(*out_grads)
+                if node._hooks:
+                    for hook in node._hooks:
+                        new = hook(in_grads, tuple(out_grads))
+                        if new is not None:
+                            in_grads = tuple(new)
+                if not retain_graph:
+                    node.release()
+            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
+                if nxt is None or (needed is not None and nxt not in needed):
+                    continue
+                if g is not None:
+                    shape, dt = nxt._meta[nr]
+                    g = _cast(g, dt)
+                    if g.shape != shape:
+                        g = sum_to(g, shape, node, i)
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * len(nxt._meta)
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    heapq.heappush(ready, (-nxt._seq, next(tie), nxt))
+    finally:
+        STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
+    return captured
+
+
+def _zeros(shape: tuple, dt: np.dtype, as_tensor: bool) -> Any:
+    z = np.zeros(shape, dtype=dt)
+    if as_tensor:
+        from gradlab.tensor import Tensor
+
+        return Tensor._make(z)
+    return z
+
+
+# -- the public entry points -----------------------------------------------------------------
+
+
+def _as_list(x: Any) -> list[Any]:
+    from gradlab.tensor import Tensor
+
+    if x is None:
+        return []
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def _roots(tensors: list[Any], grad_tensors: list[Any], create_graph: bool) -> tuple[list, list]:
+    """Edges and seed gradients for the outputs we differentiate."""
+    from gradlab.tensor import Tensor
+
+    if len(grad_tensors) < len(tensors):
+        grad_tensors = grad_tensors + [None] * (len(tensors) - len(grad_tensors))
+    edges, grads = [], []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn\n"
+                "Hint: create the leaf tensors with requires_grad=True, and do not compute this "
+                "tensor inside gradlab.no_grad()."
+            )
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = np.ones_like(t._data)
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
+            if g.shape != t.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                    f"output[{i}] has a shape of {t.shape}."
+                )
+            g = g if create_graph else g._data
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._make(g)
+        edges.append(_edge(t))
+        grads.append(g)
+    return edges, grads
+
+
+def _edge(t: Any) -> tuple[Node, int]:
+    return (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._accumulator(), 0)
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    """Accumulate into ``.grad`` of the leaves (or of ``inputs``) the gradient of ``tensors``."""
+    tensors = _as_list(tensors)
+    edges, grads = _roots(tensors, _as_list(grad_tensors), create_graph)
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        execute(edges, grads, retain, create_graph)
+        return
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    results = execute(edges, grads, retain, create_graph, capture=[_edge(t) for t in inputs])
+    prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
+    STATE.enabled = EXEC.create_graph = create_graph
+    try:
+        for t, g in zip(inputs, results):
+            if g is not None:
+                if t.grad_fn is None:
+                    t._accumulator().apply(g)  # runs the leaf's hooks, like a normal backward
+                else:
+                    accumulate_grad(t, g)
+    finally:
+        STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple[Any, ...]:
+    """The gradients of ``outputs`` w.r.t. ``inputs``, returned instead of stored in ``.grad``.
+
+    >>> (dx,) = gradlab.autograd.grad(y, x, create_graph=True)   # dx can be differentiated again
+    """
+    from gradlab.tensor import Tensor
+
+    if is_grads_batched:
+        raise NotImplementedError("gradlab.autograd.grad: is_grads_batched=True is not supported")
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    edges, grads = _roots(outputs, _as_list(grad_outputs), create_graph)
+    retain = create_graph if retain_graph is None else retain_graph
+    results = execute(edges, grads, retain, create_graph, capture=[_edge(t) for t in inputs])
+    out = []
+    for i, (t, g) in enumerate(zip(inputs, results)):
+        if g is None:
+            if materialize_grads:
+                out.append(Tensor._make(np.zeros_like(t._data)))
+                continue
+            if not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            out.append(None)
+        else:
+            out.append(g if isinstance(g, Tensor) else Tensor._make(np.array(g, copy=True)))
+    return tuple(out)

@@ -1,0 +1,104 @@
+"""Switching gradient recording on and off: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+
+Each works as a context manager and as a decorator, and they nest: leaving a block restores
+whatever mode was active when it was entered.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    enabled = True
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations are recorded in the autograd graph."""
+    return STATE.enabled
+
+
+class _GradMode:
+    """Base for the mode switches: a context manager that is also a decorator."""
+
+    mode = True
+
+    def __enter__(self) -> None:
+        self._prev = STATE.enabled
+        STATE.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled = self._prev
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.clone():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def clone(self) -> _GradMode:
+        return type(self)()
+
+
+class no_grad(_GradMode):
+    """Run a block (or a decorated function) without recording operations for autograd.
+
+    >>> with gradlab.no_grad():
+    ...     w -= lr * w.grad        # an in-place update autograd would otherwise refuse
+    """
+
+    mode = False
+
+    def __init__(self, orig_func: Callable[..., Any] | None = None) -> None:
+        if orig_func is not None:  # used as @no_grad without parentheses? PyTorch refuses too
+            raise TypeError("no_grad.__init__() takes 1 positional argument but 2 were given\n"
+                            "Hint: write @gradlab.no_grad() with parentheses.")
+
+
+class enable_grad(_GradMode):
+    """Turn recording back on inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class inference_mode(_GradMode):
+    """Like ``no_grad`` (gradlab has no separate inference tensors)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = not mode
+
+    def clone(self) -> inference_mode:
+        return inference_mode(not self.mode)
+
+
+class set_grad_enabled(_GradMode):
+    """Set recording on or off: as a function call, a context manager or a decorator.
+
+    ``set_grad_enabled(False)`` takes effect immediately, as in PyTorch; leaving a ``with`` block
+    restores the previous mode.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self._prev = STATE.enabled
+        self.mode = bool(mode)
+        STATE.enabled = self.mode
+
+    def __enter__(self) -> None:
+        STATE.enabled = self.mode
+
+    def clone(self) -> set_grad_enabled:
+        prev = STATE.enabled
+        clone = set_grad_enabled(self.mode)
+        STATE.enabled = prev
+        return clone

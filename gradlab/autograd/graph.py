@@ -1,0 +1,215 @@
+"""The nodes of the autograd graph: ``grad_fn`` objects and the leaves' ``AccumulateGrad``.
+
+Every operation on tensors that require grad creates one ``Node``. It remembers where each of its
+inputs came from (``next_functions``), the values its derivative needs (saved tensors, checked
+against in-place changes) and the shape and dtype of its outputs, so the engine can undo
+broadcasting in one place. Subclasses implement ``backward(*grads)`` for one operation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "accumulate_grad"]
+
+_seq = itertools.count()
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+class ExecState:
+    """What the running backward pass needs to know: whether it builds a graph of its own."""
+
+    create_graph = False
+
+
+EXEC = ExecState()
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``handle.remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Node:
+    """A ``grad_fn``: one recorded operation, able to turn output gradients into input gradients."""
+
+    __slots__ = ("next_functions", "_meta", "_saved", "_seq", "_pre_hooks", "_hooks",
+                 "_retained", "__weakref__")
+
+    def __init__(self, next_functions: tuple, meta: tuple) -> None:
+        self.next_functions = next_functions  # ((node or None, output_nr), ...) per input
+        self._meta = meta                     # ((shape, numpy dtype), ...) per output
+        self._saved: tuple | None = ()
+        self._seq = next(_seq)
+        self._pre_hooks: dict[int, list[Callable]] | None = None
+        self._hooks: list[Callable] | None = None
+        self._retained: dict[int, Any] | None = None
+
+    # -- what PyTorch shows ----------------------------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def __call__(self, *grads: Any) -> tuple:
+        return self.apply(*grads)
+
+    def needs(self, i: int) -> bool:
+        """Whether input ``i`` wants a gradient (PyTorch's ``needs_input_grad``)."""
+        return self.next_functions[i][0] is not None
+
+    # -- saved values ----------------------------------------------------------------------
+    def save(self, *values: Any) -> None:
+        """Keep input tensors (or plain values) for backward, remembering their versions."""
+        self._saved = tuple(
+            (v, v._vc, v._vc[0], False) if hasattr(v, "_vc") else (v, None, 0, False) for v in values
+        )
+
+    def save_output(self, out: Any, *others: Any) -> None:
+        """Keep this node's own output (by value: no reference cycle) and other values."""
+        self.save(*others)
+        self._saved = ((out._data, out._vc, out._vc[0], True),) + self._saved
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved values: numpy arrays, or tensors while building a graph (create_graph)."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        out = []
+        for value, vc, version, is_output in saved:
+            if vc is None:
+                out.append(value)
+                continue
+            if vc[0] != version:
+                raise RuntimeError(_modified_message(self, value, vc[0], version, is_output))
+            if EXEC.create_graph:
+                out.append(_as_graph_tensor(value, self) if is_output else value)
+            else:
+                out.append(value if is_output else value._data)
+        return tuple(out)
+
+    def release(self) -> None:
+        """Free saved values after backward (nodes that saved nothing stay usable)."""
+        if self._saved:
+            self._saved = None
+
+    # -- hooks -----------------------------------------------------------------------------
+    def register_hook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` runs after this node computed its gradients."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn: Callable) -> RemovableHandle:
+        """``fn(grad_outputs)`` runs before this node; it may return replacement gradients."""
+        hooks = self._tensor_hooks(-1)
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
+    def _tensor_hooks(self, output_nr: int) -> list[Callable]:
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return self._pre_hooks.setdefault(output_nr, [])
+
+    # -- the derivative --------------------------------------------------------------------
+    def apply(self, *grads: Any) -> tuple:
+        """Gradients w.r.t. the inputs, one per entry of ``next_functions``."""
+        out = self.backward(*grads)
+        return out if isinstance(out, tuple) else (out,)
+
+    def backward(self, *grads: Any) -> Any:
+        raise NotImplementedError
+
+
+class AccumulateGrad(Node):
+    """The node behind a leaf that requires grad: adds incoming gradients into ``leaf.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Any) -> None:
+        super().__init__((), ((variable.shape, variable._data.dtype),))
+        self.variable = variable
+        self._seq = float("inf")  # like PyTorch: runs as soon as it is ready
+
+    def name(self) -> str:
+        return "gradlab::autograd::AccumulateGrad"
+
+    def apply(self, grad: Any) -> tuple:
+        leaf = self.variable
+        if leaf._hooks:
+            for hook in list(leaf._hooks):
+                new = hook(_as_tensor(grad))
+                if new is not None:
+                    grad = new if EXEC.create_graph else new._data
+        accumulate_grad(leaf, grad)
+        return ()
+
+
+def accumulate_grad(t: Any, grad: Any) -> None:
+    """Add ``grad`` into ``t.grad``: in place normally, out of place when building a graph."""
+    if EXEC.create_graph:
+        g = _as_tensor(grad)
+        t._grad = g if t._grad is None else t._grad + g
+    elif t._grad is None:
+        t._grad = _as_tensor(np.array(grad, dtype=t._data.dtype, copy=True))
+    elif t._grad.requires_grad:
+        t._grad = t._grad + _as_tensor(grad)
+    else:
+        t._grad._data += grad
+        t._grad._vc[0] += 1
+
+
+def _as_tensor(value: Any) -> Any:
+    from gradlab.tensor import Tensor
+
+    return value if isinstance(value, Tensor) else Tensor._make(np.asarray(value))
+
+
+def _as_graph_tensor(data: np.ndarray, node: Node) -> Any:
+    """A saved output, rebuilt as a tensor whose history is this very node (for create_graph)."""
+    from gradlab.tensor import Tensor
+
+    return Tensor._make(data, grad_fn=node)
+
+
+def _short_name(node: Node) -> str:
+    name = node.name()
+    return name[: name.rindex("Backward")] if "Backward" in name else name
+
+
+def _modified_message(node: Node, value: Any, now: int, expected: int, is_output: bool) -> str:
+    if is_output:
+        data, what = value, f", which is output 0 of {_short_name(node)}"
+    else:
+        data = value._data
+        fn = value.grad_fn
+        what = f", which is output {value._output_nr} of {_short_name(fn)}" if fn is not None else ""
+    from gradlab._dtype import FROM_NUMPY
+
+    shape = ", ".join(str(s) for s in data.shape)
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [gradlab.{FROM_NUMPY[data.dtype]._legacy} [{shape}]]{what}, is at version "
+        f"{now}; expected version {expected} instead. Hint: enable anomaly detection to find the "
+        "operation that failed to compute its gradient, with "
+        "gradlab.autograd.set_detect_anomaly(True, check_nan=False)."
+    )

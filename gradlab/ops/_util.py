@@ -1,0 +1,111 @@
+"""What every operation shares: turning arguments into tensors, the result dtype, recording.
+
+``record`` is the single place where an operation's result gets its ``grad_fn``: only when
+gradient recording is on and some input requires grad, exactly as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from gradlab import _dtype
+from gradlab.autograd.grad_mode import STATE
+from gradlab.autograd.graph import Node
+from gradlab.tensor import Tensor
+
+NO_EDGE = (None, 0)
+Number = (int, float, bool, np.number, np.bool_)
+
+
+def edge(t: Any) -> tuple[Node | None, int]:
+    """Where the gradient for input ``t`` goes: its ``grad_fn``, its accumulator, or nowhere."""
+    if isinstance(t, Tensor) and t._rg:
+        fn = t.grad_fn
+        return (fn, t._output_nr) if fn is not None else (t._accumulator(), 0)
+    return NO_EDGE
+
+
+def record(out: Any, node_cls: type[Node], inputs: tuple, saved: tuple = (),
+           save_out: bool = False, **attrs: Any) -> Tensor:
+    """Wrap ``out`` in a tensor, with a ``node_cls`` grad_fn when autograd should record it.
+
+    ``saved`` are kept for backward (version-checked), ``save_out`` keeps the result itself,
+    and ``attrs`` (a dim, a shape...) are set on the node.
+    """
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if STATE.enabled:
+        for t in inputs:
+            if isinstance(t, Tensor) and t._rg:
+                break
+        else:
+            return Tensor._make(out)
+        node = node_cls(tuple(edge(t) for t in inputs), ((out.shape, out.dtype),))
+        if attrs:
+            node.__dict__.update(attrs)
+        res = Tensor._make(out, node)
+        if save_out:
+            node.save_output(res, *saved)
+        elif saved:
+            node.save(*saved)
+        return res
+    return Tensor._make(out)
+
+
+def as_tensor_arg(x: Any, op: str = "operation") -> Tensor | Any:
+    """Accept a tensor or a Python/numpy scalar; convert arrays; refuse everything else."""
+    if isinstance(x, Tensor) or isinstance(x, Number):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._make(x)
+    raise TypeError(f"unsupported operand type(s) for {op}: 'Tensor' and '{type(x).__name__}'")
+
+
+def result_np_dtype(a: Tensor, b: Any) -> np.dtype:
+    """The numpy dtype of ``a op b`` under PyTorch's promotion (fast paths first)."""
+    ad = a._data.dtype
+    if isinstance(b, Tensor):
+        if b._data.dtype == ad:
+            return ad
+    elif ad.kind == "f" and isinstance(b, numbers.Real):
+        return ad
+    return _dtype.result_type(a, b).np
+
+
+def operand_data(x: Any, dt: np.dtype) -> Any:
+    """The raw value of an operand, converted to the computation dtype where needed."""
+    if isinstance(x, Tensor):
+        d = x._data
+        return d if d.dtype == dt else d.astype(dt)
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def to_float(x: Tensor) -> np.ndarray:
+    """Input data for a function that always gives floats (exp, sqrt...): ints become float32."""
+    d = x._data
+    return d if d.dtype.kind == "f" else d.astype(_dtype.get_default_dtype().np)
+
+
+def as_array(x: Any, dt: np.dtype) -> np.ndarray:
+    out = np.asarray(x)
+    return out if out.dtype == dt else out.astype(dt)
+
+
+def check_broadcast(a: np.ndarray, b: Any) -> None:
+    """Raise PyTorch's message when two shapes cannot be broadcast together."""
+    sa, sb = a.shape, getattr(b, "shape", ())
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            dim = max(len(sa), len(sb)) - i
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {dim}\n"
+                f"Hint: shapes {list(sa)} and {list(sb)} do not broadcast; check with .shape "
+                "and use reshape/unsqueeze to line them up."
+            )

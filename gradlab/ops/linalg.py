@@ -1,0 +1,157 @@
+"""Matrix products: ``dot``, ``mv``, ``mm``, ``bmm`` and ``matmul``, which composes them.
+
+``matmul`` follows PyTorch's own decomposition (unsqueeze, fold batches with views, multiply,
+unfold), so ``x @ M`` shows the same ``grad_fn`` chain as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradlab.autograd.graph import Node
+from gradlab.ops._util import record
+from gradlab.ops.shape import UnsafeViewBackward0, ViewBackward0, expand, reshape, unsqueeze
+from gradlab.tensor import Tensor
+
+_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "float16": "c10::Half", "bool": "bool", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char"}
+
+
+def _swap(x: Any) -> Any:
+    return x.swapaxes(-1, -2)
+
+
+def _same_dtype(a: Tensor, b: Tensor) -> None:
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
+            f"{_C_NAMES[b.dtype.name]}\nHint: convert one side, e.g. with .float().")
+
+
+def _check(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        bad = b if isinstance(a, Tensor) else a
+        raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(bad).__name__}")
+    _same_dtype(a, b)
+    return a, b
+
+
+class DotBackward0(Node):
+    def backward(self, g: Any) -> tuple:
+        a, b = self.saved_tensors
+        return (g * b if self.needs(0) else None), (g * a if self.needs(1) else None)
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    a, b = _check(a, b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape[0] != b.shape[0]:
+        n, m = a.shape[0], b.shape[0]
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have "
+                           f"the same number of elements, but got {n} and {m} elements respectively")
+    return record(np.dot(a._data, b._data), DotBackward0, (a, b), saved=(a, b))
+
+
+class MvBackward0(Node):
+    def backward(self, g: Any) -> tuple:
+        m, v = self.saved_tensors
+        gm = g.reshape(-1, 1) * v.reshape(1, -1) if self.needs(0) else None
+        gv = _swap(m) @ g if self.needs(1) else None
+        return gm, gv
+
+
+def mv(m: Tensor, v: Tensor) -> Tensor:
+    m, v = _check(m, v)
+    if m.ndim != 2 or v.ndim != 1 or m.shape[1] != v.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({m.shape[0]}), mat "
+                           f"({'x'.join(map(str, m.shape))}), vec ({v.shape[0]})")
+    return record(m._data @ v._data, MvBackward0, (m, v), saved=(m, v))
+
+
+class MmBackward0(Node):
+    def backward(self, g: Any) -> tuple:
+        a, b = self.saved_tensors
+        return (g @ _swap(b) if self.needs(0) else None), (_swap(a) @ g if self.needs(1) else None)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    a, b = _check(a, b)
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError("self must be a matrix" if a.ndim != 2 else "mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+            f"{b.shape[0]}x{b.shape[1]})\nHint: for A @ B the number of columns of A must equal "
+            "the number of rows of B; check .shape and transpose with .T if needed.")
+    return record(a._data @ b._data, MmBackward0, (a, b), saved=(a, b))
+
+
+class BmmBackward0(MmBackward0):
+    pass
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    a, b = _check(a, b)
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor" if a.ndim != 3 else
+                           "batch2 must be a 3D tensor")
+    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
+        raise RuntimeError(
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    return record(np.matmul(a._data, b._data), BmmBackward0, (a, b), saved=(a, b))
+
+
+class SqueezeBackward4(ViewBackward0):
+    pass
+
+
+def _unsafe_view(a: Tensor, shape: tuple, node: type[Node] = UnsafeViewBackward0) -> Tensor:
+    return record(a._data.reshape(shape), node, (a,), shape=a._data.shape)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product for every shape PyTorch accepts: dot, mv, vm, mm and batched."""
+    a, b = _check(a, b)
+    da, db = a.ndim, b.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{da}D and {db}D")
+    if da == 1 and db == 1:
+        return dot(a, b)
+    if da == 2 and db == 1:
+        return mv(a, b)
+    if da == 1 and db == 2:
+        out = mm(unsqueeze(a, 0), b)
+        return _unsafe_view(out, out.shape[1:], SqueezeBackward4)
+    if da == 2 and db == 2:
+        return mm(a, b)
+    if da >= 3 and db <= 2:  # fold the batch into the rows
+        k = a.shape[-1]
+        folded = reshape(a, -1, k)
+        out = mv(folded, b) if db == 1 else mm(folded, b)
+        return _unsafe_view(out, a.shape[:-1] + (() if db == 1 else (b.shape[-1],)))
+    # broadcast the batch dimensions, then one bmm
+    a2 = unsqueeze(a, 0) if da == 1 else a
+    b2 = unsqueeze(b, -1) if db == 1 else b
+    try:
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    except ValueError:
+        from gradlab.ops._util import check_broadcast
+
+        check_broadcast(np.empty(a2.shape[:-2]), np.empty(b2.shape[:-2]))
+        raise
+    n, k, m = a2.shape[-2], a2.shape[-1], b2.shape[-1]
+    if b2.shape[-2] != k:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{int(np.prod(batch))}, {k}] but got: [{int(np.prod(batch))}, "
+                           f"{b2.shape[-2]}].")
+    A = reshape(expand(a2, batch + (n, k)), -1, n, k)
+    B = reshape(expand(b2, batch + (k, m)), -1, k, m)
+    out_shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())
+    return _unsafe_view(bmm(A, B), out_shape)

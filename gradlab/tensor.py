@@ -1,0 +1,371 @@
+"""The ``Tensor``: a numpy array plus the autograd bookkeeping PyTorch keeps beside it.
+
+A tensor holds its values (``_data``), whether it requires grad, the ``grad_fn`` that made it
+(``None`` for a leaf), its ``.grad``, and a version counter shared with its views so that
+backward can tell when a saved value was changed in place. The operations themselves live in
+``gradlab.ops``; this module wires them to methods and operators.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from gradlab import _dtype
+from gradlab._size import Size
+from gradlab.autograd.graph import AccumulateGrad, RemovableHandle
+
+__all__ = ["Tensor", "device"]
+
+NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information."
+)
+
+
+class device:
+    """Where a tensor lives; gradlab only has the CPU."""
+
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:
+        if str(type).split(":")[0] != "cpu":
+            raise RuntimeError(f"gradlab runs on the CPU only; got device '{type}'")
+        self.type, self.index = "cpu", None
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+    def __str__(self) -> str:
+        return "cpu"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, device) or other == "cpu"
+
+    def __hash__(self) -> int:
+        return hash("cpu")
+
+
+CPU = device()
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    >>> w = gradlab.tensor(4.0, requires_grad=True)
+    >>> y = w * 3 + 5          # tensor(17., grad_fn=<AddBackward0>)
+    >>> y.backward(); w.grad   # tensor(3.)
+    """
+
+    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_vc", "_base", "_hooks",
+                 "_acc", "_retains", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # numpy defers to our reflected operators: ndarray * Tensor
+
+    # -- construction ----------------------------------------------------------------------
+    def __init__(self, *args: Any) -> None:
+        """``Tensor(2, 3)`` (uninitialised, like ``empty``) or ``Tensor([1, 2])`` (float32)."""
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            data = np.array(args[0], dtype=_dtype.get_default_dtype().np)
+        else:
+            data = np.zeros(tuple(int(a) for a in args), dtype=_dtype.get_default_dtype().np)
+        Tensor._init(self, data, False, None)
+
+    def _init(self, data: np.ndarray, rg: bool, grad_fn: Any, output_nr: int = 0) -> None:
+        self._data = data
+        self._rg = rg
+        self._grad = None
+        self.grad_fn = grad_fn
+        self._output_nr = output_nr
+        self._vc = [0]
+        self._base = None
+        self._hooks = None
+        self._acc = None
+        self._retains = False
+
+    @classmethod
+    def _make(cls, data: np.ndarray, grad_fn: Any = None, output_nr: int = 0) -> Tensor:
+        """Fast internal constructor: wrap an ndarray (no copy, no checks)."""
+        t = object.__new__(cls)
+        Tensor._init(t, data, grad_fn is not None, grad_fn, output_nr)
+        return t
+
+    # -- what a tensor is ------------------------------------------------------------------
+    @property
+    def dtype(self) -> _dtype.dtype:
+        return _dtype.FROM_NUMPY[self._data.dtype]
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def device(self) -> device:
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def stride(self, dim: int | None = None) -> Any:
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def data_ptr(self) -> int:
+        return int(self._data.__array_interface__["data"][0])
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # -- autograd --------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            msg = "you can only change requires_grad flags of leaf variables."
+            if not value:
+                msg += (" If you want to use a computed variable in a subgraph that doesn't "
+                        "require differentiation use var_no_grad = var.detach().")
+            raise RuntimeError(msg)
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients\n"
+                "Hint: make the tensor floating point first, e.g. gradlab.tensor([1., 2.]) or .float()."
+            )
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return the tensor (leaves only)."""
+        if requires_grad and self._data.dtype.kind != "f" and self.grad_fn is None:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by an operation that records history)."""
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self.grad_fn is not None and not self._retains:
+            warnings.warn(NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs)."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains:
+            return
+        self._retains = True
+        node = self.grad_fn
+        if node._retained is None:
+            node._retained = {}
+        node._retained[self._output_nr] = weakref.ref(self)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            hooks = self.grad_fn._tensor_hooks(self._output_nr)
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Compute the gradient of this tensor w.r.t. the leaves and add it into their ``.grad``."""
+        from gradlab.autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def _accumulator(self) -> AccumulateGrad:
+        acc = self._acc() if self._acc is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            self._acc = weakref.ref(acc)
+        return acc
+
+    def detach(self) -> Tensor:
+        """The same values (shared memory and version counter), cut off from the graph."""
+        t = Tensor._make(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn, self._rg, self._output_nr = None, False, 0
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        """The values as a tensor that autograd does not track (even its in-place changes)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data
+
+    # -- leaving gradlab -------------------------------------------------------------------
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a numpy array sharing memory (refused while the tensor requires grad)."""
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
+    def item(self) -> Any:
+        """The single value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def _scalar(self) -> Any:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
+    def __float__(self) -> float:
+        return float(self._scalar())
+
+    def __int__(self) -> int:
+        return int(self._scalar())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()).item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar())
+
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        from gradlab._tensor_str import format_tensor
+
+        fn = self.grad_fn
+        return format_tensor(self._data, dtype=self.dtype.name,
+                             default_dtype=_dtype.get_default_dtype().name,
+                             requires_grad=self._rg, grad_fn=fn.name() if fn is not None else None)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_rebuild, (self._data.copy(), self._rg))
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment.  If you were attempting to "
+                               "deepcopy a module, this may be because of a torch.nn.utils.weight_norm "
+                               "usage, see https://github.com/pytorch/pytorch/pull/103001")
+        new = type(self).__new__(type(self))
+        Tensor._init(new, self._data.copy(), self._rg, None)
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = new
+        return new
+
+    def __setstate__(self, state: Any) -> None:  # pragma: no cover - pickling goes via _rebuild
+        raise RuntimeError("unexpected tensor state")
+
+
+def _rebuild(data: np.ndarray, rg: bool) -> Tensor:
+    t = Tensor._make(data)
+    t._rg = rg
+    return t
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """A dimension index in range, negative ones counted from the end, as PyTorch checks it."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n

@@ -179,7 +179,8 @@ class Tensor:
         if value and self._data.dtype.kind != "f":
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients\n"
-                "Hint: make the tensor floating point first, e.g. gradlab.tensor([1., 2.]) or .float()."
+                "Hint: make the tensor floating point first, "
+                "e.g. gradlab.tensor([1., 2.]) or .float()."
             )
         self._rg = bool(value)
 
@@ -343,7 +344,8 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol at the moment.  If you were attempting to "
-                               "deepcopy a module, this may be because of a torch.nn.utils.weight_norm "
+                               "deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm "
                                "usage, see https://github.com/pytorch/pytorch/pull/103001")
         new = type(self).__new__(type(self))
         Tensor._init(new, self._data.copy(), self._rg, None)

@@ -121,7 +121,8 @@ class Function:
             return outputs
         node_cls = _NODE_CLASSES.get(cls)
         if node_cls is None:
-            node_cls = _NODE_CLASSES[cls] = type(f"{cls.__name__}Backward", (BackwardCFunction,), {})
+            node_cls = type(f"{cls.__name__}Backward", (BackwardCFunction,), {})
+            _NODE_CLASSES[cls] = node_cls
         tensors = [o for o in outs if isinstance(o, Tensor)]
         node = node_cls(tuple(edge(args[i]) for i in positions),
                         tuple((o._data.shape, o._data.dtype) for o in tensors))

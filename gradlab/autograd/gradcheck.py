@@ -32,7 +32,8 @@ def _table(i: int, j: int, analytic: np.ndarray, numeric: np.ndarray, bad: np.nd
         idx = np.unravel_index(flat, analytic.shape)
         mark = "  <-- differs" if bad.flat[flat] else ""
         a, n = analytic.flat[flat], numeric.flat[flat]
-        rows.append(f"  {str(tuple(int(x) for x in idx)):<14}{a:>16.6g}{n:>16.6g}{a - n:>14.3g}{mark}")
+        where = str(tuple(int(x) for x in idx))
+        rows.append(f"  {where:<14}{a:>16.6g}{n:>16.6g}{a - n:>14.3g}{mark}")
     return (f"Jacobian mismatch for output {j} with respect to input {i},\n"
             "d output / d input, per input element (summed over output elements weighted by a "
             "random direction):\n" + "\n".join(rows))

@@ -79,7 +79,8 @@ class Node:
     def save(self, *values: Any) -> None:
         """Keep input tensors (or plain values) for backward, remembering their versions."""
         self._saved = tuple(
-            (v, v._vc, v._vc[0], False) if hasattr(v, "_vc") else (v, None, 0, False) for v in values
+            (v, v._vc, v._vc[0], False) if hasattr(v, "_vc") else (v, None, 0, False)
+            for v in values
         )
 
     def save_output(self, out: Any, *others: Any) -> None:
@@ -202,7 +203,7 @@ def _modified_message(node: Node, value: Any, now: int, expected: int, is_output
     else:
         data = value._data
         fn = value.grad_fn
-        what = f", which is output {value._output_nr} of {_short_name(fn)}" if fn is not None else ""
+        what = f", which is output {value._output_nr} of {_short_name(fn)}" if fn else ""
     from gradlab._dtype import FROM_NUMPY
 
     shape = ", ".join(str(s) for s in data.shape)

@@ -27,7 +27,8 @@ def _finish(data: np.ndarray, requires_grad: bool, dev: Any = None) -> Tensor:
         if data.dtype.kind != "f":
             raise RuntimeError(
                 "Only Tensors of floating point and complex dtype can require gradients\n"
-                "Hint: write the numbers as floats (4. instead of 4) or pass dtype=gradlab.float32.")
+                "Hint: write the numbers as floats (4. instead of 4) "
+                "or pass dtype=gradlab.float32.")
         t._rg = True
     return t
 
@@ -48,7 +49,7 @@ def _ragged_message(data: Any) -> str:
         n = len(level[0])
         for x in level:
             if len(x) != n:
-                return f"expected sequence of length {n} at dim {dim + 1 if dim else 1} (got {len(x)})"
+                return f"expected sequence of length {n} at dim {dim or 1} (got {len(x)})"
         level = [y for x in level for y in x]
         dim += 1
     return "expected a rectangular nested sequence of numbers"
@@ -98,7 +99,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     if isinstance(data, Tensor):
         warnings.warn(
-            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() "
             "or sourceTensor.detach().clone().requires_grad_(True), rather than "
             "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
     if dtype is not None:

@@ -1,4 +1,4 @@
-"""Indexing and joining: ``x[...]``, ``x[...] = v``, ``unbind``, ``split``, ``stack``, ``cat``, ``where``.
+"""Indexing and joining: ``x[...]``, ``x[...] = v``, ``unbind``, ``split``, ``stack``, ``cat``.
 
 Basic indexing (ints, slices, ``None``, ``...``) is applied one dimension at a time, the way
 PyTorch does it, so ``M[0, 1:]`` records ``SelectBackward0`` then ``SliceBackward0``; lists,

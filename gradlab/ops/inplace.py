@@ -1,4 +1,4 @@
-"""In-place operations (``add_``, ``mul_``, ``zero_``, ``x += 1`` ...) with PyTorch's autograd rules.
+"""In-place operations (``add_``, ``mul_``, ``zero_``, ``x += 1``) with PyTorch's autograd rules.
 
 An in-place op computes the out-of-place result from a snapshot of the old values, writes it
 into the tensor's own memory and bumps the version counter, so backward can detect saved
@@ -98,7 +98,8 @@ def _copy(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     try:
         out = np.broadcast_to(data, a._data.shape).astype(a._data.dtype)
     except ValueError:
-        raise RuntimeError(f"The size of tensor a ({a._data.shape[-1] if a.ndim else 1}) must match "
+        size_a = a._data.shape[-1] if a.ndim else 1
+        raise RuntimeError(f"The size of tensor a ({size_a}) must match "
                            f"the size of tensor b ({data.shape[-1] if data.ndim else 1}) at "
                            "non-singleton dimension 0") from None
     return record(out, CopyBackwards, (a, src))

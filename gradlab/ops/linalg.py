@@ -53,7 +53,8 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     if a.shape[0] != b.shape[0]:
         n, m = a.shape[0], b.shape[0]
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have "
-                           f"the same number of elements, but got {n} and {m} elements respectively")
+                           f"the same number of elements, but got {n} and {m} elements "
+                           "respectively")
     return record(np.dot(a._data, b._data), DotBackward0, (a, b), saved=(a, b))
 
 

@@ -217,7 +217,7 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
                   shape=x.shape, dims=dims, keepdim=keepdim, p=p)
 
 
-# -- max, min, argmax, argmin ------------------------------------------------------------------------
+# -- max, min, argmax, argmin ----------------------------------------------------------------
 
 
 class MaxBackward1(Node):
@@ -267,7 +267,7 @@ def _extreme(a: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
     d = _wrap_dim(int(dim), x.ndim)
     if x.ndim == 0:
         return (ReturnMax if largest else ReturnMin)(a.clone(), Tensor._make(np.array(0)))
-    idx = np.argmax(x, axis=d, keepdims=keepdim) if largest else np.argmin(x, axis=d, keepdims=keepdim)
+    idx = (np.argmax if largest else np.argmin)(x, axis=d, keepdims=keepdim)
     values = np.take_along_axis(x, idx if keepdim else np.expand_dims(idx, d), axis=d)
     if not keepdim:
         values = values.squeeze(d)

@@ -90,8 +90,10 @@ class Tensor:
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn: Any = None, output_nr: int = 0) -> Tensor:
         """Fast internal constructor: wrap an ndarray (no copy, no checks)."""
-        t = object.__new__(cls)
-        Tensor._init(t, data, grad_fn is not None, grad_fn, output_nr)
+        t = object.__new__(cls)  # the attributes of _init, set inline: this is the hot path
+        t._data, t._rg, t._grad = data, grad_fn is not None, None
+        t.grad_fn, t._output_nr = grad_fn, output_nr
+        t._vc, t._base, t._hooks, t._acc, t._retains = [0], None, None, None, False
         return t
 
     # -- what a tensor is ------------------------------------------------------------------

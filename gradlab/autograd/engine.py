@@ -54,30 +54,36 @@ def _cast(g: Any, np_dtype: np.dtype) -> Any:
     return g if g.dtype == np_dtype else g.astype(np_dtype)
 
 
-def _walk(roots: list[Node]) -> tuple[set[Node], dict[Node, list[Node]]]:
-    """Every node reachable from the roots, and for each node the nodes that feed it gradients."""
-    seen, parents = set(roots), {}
-    stack = list(roots)
+def _dependencies(roots: list[Node], capture: list | None) -> tuple[dict, set | None]:
+    """For each reachable node, how many edges bring it gradients (an iterative DFS).
+
+    With ``capture`` (``autograd.grad``), only nodes from which a captured edge can be reached
+    are counted: the rest of the graph is not run at all.
+    """
+    deps: dict[Node, int] = {}
+    parents: dict[Node, list[Node]] = {}
+    seen, stack = set(roots), list(roots)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is not None:
-                parents.setdefault(nxt, []).append(node)
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if capture is not None:
+                    parents.setdefault(nxt, []).append(node)
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
-    return seen, parents
-
-
-def _needed(targets: list[Node], parents: dict[Node, list[Node]]) -> set[Node]:
-    """Nodes from which a target can be reached: the only ones worth running for grad()."""
-    needed, stack = set(targets), list(targets)
+    if capture is None:
+        return deps, None
+    needed = {n for n, _ in capture}
+    stack = list(needed)
     while stack:
         for p in parents.get(stack.pop(), ()):
             if p not in needed:
                 needed.add(p)
                 stack.append(p)
-    return needed
+    deps = {c: sum(1 for p in parents[c] if p in needed) for c in parents if c in needed}
+    return deps, needed
 
 
 def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
@@ -118,12 +124,7 @@ def execute(
     leaves' ``.grad`` alone (that is ``autograd.grad``); without it, accumulate into leaves.
     """
     roots = list(dict.fromkeys(node for node, _ in edges))
-    nodes, parents = _walk(roots)
-    needed = _needed([n for n, _ in capture], parents) if capture is not None else None
-    deps: dict[Node, int] = {}
-    for child, ps in parents.items():
-        if needed is None or child in needed:
-            deps[child] = sum(1 for p in ps if needed is None or p in needed)
+    deps, needed = _dependencies(roots, capture)
     captured: list[Any] = [None] * len(capture or ())
     want = {}
     for i, edge in enumerate(capture or ()):
@@ -143,13 +144,12 @@ def execute(
         while ready:
             node = heapq.heappop(ready)[2]
             out_grads = buffers.pop(node, None) or [None] * len(node._meta)
-            if node._pre_hooks or node._retained:
+            if node._pre_hooks is not None or node._retained is not None:
                 out_grads = _pre_hooks(node, out_grads)
-            for nr, i in want.get(node, ()):
-                captured[i] = out_grads[nr]
-            if all(g is None for g in out_grads) or (
-                capture is not None and isinstance(node, AccumulateGrad)
-            ):
+            if want:
+                for nr, i in want.get(node, ()):
+                    captured[i] = out_grads[nr]
+            if _all_none(out_grads) or (capture is not None and type(node) is AccumulateGrad):
                 in_grads: tuple = (None,) * len(node.next_functions)
             else:
                 for nr, g in enumerate(out_grads):
@@ -169,7 +169,8 @@ def execute(
                     continue
                 if g is not None:
                     shape, dt = nxt._meta[nr]
-                    g = _cast(g, dt)
+                    if type(g) is not np.ndarray or g.dtype != dt:
+                        g = _cast(g, dt)
                     if g.shape != shape:
                         g = sum_to(g, shape, node, i)
                     buf = buffers.get(nxt)
@@ -182,6 +183,13 @@ def execute(
     finally:
         STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
     return captured
+
+
+def _all_none(grads: list[Any]) -> bool:
+    for g in grads:
+        if g is not None:
+            return False
+    return True
 
 
 def _zeros(shape: tuple, dt: np.dtype, as_tensor: bool) -> Any:
@@ -250,8 +258,11 @@ def backward(
     inputs: Any = None,
 ) -> None:
     """Accumulate into ``.grad`` of the leaves (or of ``inputs``) the gradient of ``tensors``."""
-    tensors = _as_list(tensors)
-    edges, grads = _roots(tensors, _as_list(grad_tensors), create_graph)
+    if grad_tensors is None and not create_graph and getattr(tensors, "_rg", False) and \
+            tensors._data.size == 1 and tensors.grad_fn is not None:  # loss.backward()
+        edges, grads = [(tensors.grad_fn, tensors._output_nr)], [np.ones_like(tensors._data)]
+    else:
+        edges, grads = _roots(_as_list(tensors), _as_list(grad_tensors), create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     if inputs is None:
         execute(edges, grads, retain, create_graph)

@@ -52,7 +52,9 @@ def expand_back(g: Any, shape: tuple, dims: tuple[int, ...] | None, keepdim: boo
         g = g.reshape(tuple(kept))
     if isinstance(g, Tensor):
         return g.expand(shape)
-    return np.broadcast_to(g, shape)
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 def _count(shape: tuple, dims: tuple[int, ...] | None) -> int:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import warnings
 from typing import Any
 
 import numpy as np
 
+from gradlab.autograd.anomaly_mode import ANOMALY
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import EXEC, AccumulateGrad, Node, accumulate_grad
 
@@ -140,6 +142,8 @@ def execute(
 
     prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
     STATE.enabled = EXEC.create_graph = create_graph
+    errstate = np.errstate(all="ignore")  # inf and nan gradients pass silently, as in PyTorch
+    errstate.__enter__()
     try:
         while ready:
             node = heapq.heappop(ready)[2]
@@ -156,7 +160,10 @@ def execute(
                     if g is None:  # an unused output of a multi-output node gets zeros
                         shape, dt = node._meta[nr]
                         out_grads[nr] = _zeros(shape, dt, create_graph)
-                in_grads = node.apply(*out_grads)
+                if ANOMALY.enabled:
+                    in_grads = _checked(node, out_grads)
+                else:
+                    in_grads = node.apply(*out_grads)
                 if node._hooks:
                     for hook in node._hooks:
                         new = hook(in_grads, tuple(out_grads))
@@ -181,8 +188,27 @@ def execute(
                 if deps[nxt] == 0:
                     heapq.heappush(ready, (-nxt._seq, next(tie), nxt))
     finally:
+        errstate.__exit__(None, None, None)
         STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
     return captured
+
+
+def _checked(node: Node, out_grads: list[Any]) -> tuple:
+    """``node.apply`` under anomaly detection: name the forward line of a failing node."""
+    try:
+        in_grads = node.apply(*out_grads)
+    except Exception:
+        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the "
+                      f"error:\n{node._trace or '  (created before anomaly detection was on)'}",
+                      UserWarning, stacklevel=4)
+        raise
+    if ANOMALY.check_nan:
+        for i, g in enumerate(in_grads):
+            data = getattr(g, "_data", g)
+            if data is not None and np.isnan(data).any():
+                raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                                   "output.")
+    return in_grads
 
 
 def _all_none(grads: list[Any]) -> bool:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.autograd.anomaly_mode import ANOMALY, forward_trace
+
 __all__ = ["Node", "AccumulateGrad", "RemovableHandle", "accumulate_grad"]
 
 _seq = itertools.count()
@@ -50,7 +52,7 @@ class Node:
     """A ``grad_fn``: one recorded operation, able to turn output gradients into input gradients."""
 
     __slots__ = ("next_functions", "_meta", "_saved", "_seq", "_pre_hooks", "_hooks",
-                 "_retained", "__weakref__")
+                 "_retained", "_trace", "__weakref__")
 
     def __init__(self, next_functions: tuple, meta: tuple) -> None:
         self.next_functions = next_functions  # ((node or None, output_nr), ...) per input
@@ -60,6 +62,7 @@ class Node:
         self._pre_hooks: dict[int, list[Callable]] | None = None
         self._hooks: list[Callable] | None = None
         self._retained: dict[int, Any] | None = None
+        self._trace = forward_trace() if ANOMALY.enabled else None
 
     # -- what PyTorch shows ----------------------------------------------------------------
     def name(self) -> str:
@@ -210,7 +213,10 @@ def _modified_message(node: Node, value: Any, now: int, expected: int, is_output
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [gradlab.{FROM_NUMPY[data.dtype]._legacy} [{shape}]]{what}, is at version "
-        f"{now}; expected version {expected} instead. Hint: enable anomaly detection to find the "
-        "operation that failed to compute its gradient, with "
-        "gradlab.autograd.set_detect_anomaly(True, check_nan=False)."
+        f"{now}; expected version {expected} instead. " + (
+            "Hint: the backtrace further above shows the operation that failed to compute its "
+            "gradient. The variable in question was changed in there or anywhere later. Good luck!"
+            if ANOMALY.enabled else
+            "Hint: enable anomaly detection to find the operation that failed to compute its "
+            "gradient, with gradlab.autograd.set_detect_anomaly(True, check_nan=False).")
     )

@@ -55,7 +55,8 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def main() -> dict[str, float]:
     import gradlab
 
-    rows = {"gradlab": timed(lambda: train_framework(gradlab)), "numpy (hand-derived)": timed(train_numpy)}
+    rows = {"gradlab": timed(lambda: train_framework(gradlab)),
+            "numpy (hand-derived)": timed(train_numpy)}
     try:
         import torch
 

@@ -164,22 +164,15 @@ def execute(
                     in_grads = _checked(node, out_grads)
                 else:
                     in_grads = node.apply(*out_grads)
+                in_grads = _validate(node, in_grads, needed)
                 if node._hooks:
-                    for hook in node._hooks:
-                        new = hook(in_grads, tuple(out_grads))
-                        if new is not None:
-                            in_grads = tuple(new)
+                    in_grads = _post_hooks(node, in_grads, out_grads)
                 if not retain_graph:
                     node.release()
-            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
+            for (nxt, nr), g in zip(node.next_functions, in_grads):
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
                 if g is not None:
-                    shape, dt = nxt._meta[nr]
-                    if type(g) is not np.ndarray or g.dtype != dt:
-                        g = _cast(g, dt)
-                    if g.shape != shape:
-                        g = sum_to(g, shape, node, i)
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * len(nxt._meta)
@@ -191,6 +184,37 @@ def execute(
         errstate.__exit__(None, None, None)
         STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
     return captured
+
+
+def _validate(node: Node, in_grads: tuple, needed: set | None) -> list[Any]:
+    """Give each input gradient the dtype and shape of its tensor (undoing broadcasting)."""
+    out = []
+    for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
+        if g is not None and nxt is not None and (needed is None or nxt in needed):
+            shape, dt = nxt._meta[nr]
+            if type(g) is not np.ndarray or g.dtype != dt:
+                g = _cast(g, dt)
+            if g.shape != shape:
+                g = sum_to(g, shape, node, i)
+        elif nxt is None:
+            g = None
+        out.append(g)
+    return out
+
+
+def _post_hooks(node: Node, in_grads: list[Any], out_grads: list[Any]) -> list[Any]:
+    """``node.register_hook`` hooks: ``hook(grad_inputs, grad_outputs)``, tensors in and out."""
+    from gradlab.tensor import Tensor
+
+    def wrap(gs: list[Any]) -> tuple:
+        return tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(np.asarray(g))
+                     for g in gs)
+
+    for hook in list(node._hooks or ()):
+        new = hook(wrap(in_grads), wrap(out_grads))
+        if new is not None:
+            in_grads = [g if g is None or EXEC.create_graph else g._data for g in new]
+    return in_grads
 
 
 def _checked(node: Node, out_grads: list[Any]) -> tuple:

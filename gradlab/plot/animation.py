@@ -1,0 +1,218 @@
+"""The animated fit: the data stays put while the fitted line moves, one frame per step.
+
+The animation is drawn on a figure that pyplot does not manage, so Jupyter shows only the
+player (as JavaScript HTML, which also works in exported static HTML) and no stray still image.
+For that player the still parts are drawn once and only the moving line and title per frame
+(as blitting does), and frames are embedded as 256-colour PNGs: 30 frames of 1500 points take
+about a second and 0.3 MB, well under the 1 MB a notebook should carry.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gradlab.plot._convert import to_numpy, to_series, to_vector
+from gradlab.plot.data import fit_order, scatter_data
+from gradlab.plot.style import COLORS
+
+if TYPE_CHECKING:
+    from matplotlib.animation import FuncAnimation
+
+__all__ = ["animate_fit", "save_gif", "FIGSIZE", "DPI"]
+
+FIGSIZE = {"fit": (4.8, 3.4), "fit_and_loss": (8.4, 3.4)}
+DPI = 72
+
+
+def _stack_predictions(predictions: Any, n_samples: int) -> np.ndarray:
+    """Predictions as an array (frames, samples), from a list of tensors or an array."""
+    frames = to_numpy(predictions)
+    if frames.ndim == 3 and frames.shape[2] == 1:
+        frames = frames[:, :, 0]
+    if frames.ndim != 2 or frames.shape[1] != n_samples:
+        raise ValueError(
+            f"predictions must be one prediction of shape ({n_samples},) or ({n_samples}, 1) "
+            f"per frame, but got shape {tuple(to_numpy(predictions).shape)}"
+        )
+    if frames.shape[0] == 0:
+        raise ValueError("predictions is empty: an animation needs at least one frame")
+    return frames
+
+
+def _limits(values: np.ndarray, margin: float = 0.08) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return (-1.0, 1.0)
+    low, high = float(finite.min()), float(finite.max())
+    pad = (high - low) * margin or 1.0
+    return low - pad, high + pad
+
+
+def palette_png(rgba: np.ndarray) -> bytes:
+    """An RGBA picture as a 256-colour PNG: plots have few colours, so it is 3-4x smaller."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+    out = io.BytesIO()
+    image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, format="png")
+    return out.getvalue()
+
+
+@functools.cache
+def _animation_class() -> type:
+    """FuncAnimation with a Jupyter display and compact, quickly drawn jshtml."""
+    from matplotlib.animation import FuncAnimation, HTMLWriter
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    class CompactHTMLWriter(HTMLWriter):
+        """HTMLWriter that draws the still parts once and only the moving artists per frame
+        (as blitting does), embedding each frame as a palette PNG."""
+
+        def __init__(self, *args: Any, moving: tuple = (), **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.moving = moving
+            self.renderer: Any = None
+            self.background: Any = None
+
+        def _draw(self) -> np.ndarray:
+            fig = self.fig
+            if self.renderer is None:
+                self.renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)
+                for artist in self.moving:
+                    artist.set_visible(False)
+                try:
+                    fig.draw(self.renderer)
+                finally:
+                    for artist in self.moving:
+                        artist.set_visible(True)
+                self.background = self.renderer.copy_from_bbox(fig.bbox)
+            self.renderer.restore_region(self.background)
+            for artist in self.moving:
+                artist.draw(self.renderer)
+            return np.asarray(self.renderer.buffer_rgba())
+
+        def grab_frame(self, **savefig_kwargs: Any) -> None:
+            if not self.embed_frames or not self.moving:
+                return super().grab_frame(**savefig_kwargs)
+            frame = palette_png(self._draw())
+            self._saved_frames.append(base64.encodebytes(frame).decode("ascii"))
+            return None
+
+    class FitAnimation(FuncAnimation):
+        """A FuncAnimation that shows itself in Jupyter as an interactive JavaScript player."""
+
+        moving: tuple = ()  # the artists that change between frames
+
+        def to_jshtml(self, fps: float | None = None, embed_frames: bool = True,
+                      default_mode: str | None = None) -> str:
+            if not hasattr(self, "_html_representation") and embed_frames:
+                fps = 1000 / self._interval if fps is None else fps
+                mode = default_mode or ("loop" if self._repeat else "once")
+                writer = CompactHTMLWriter(fps=fps, embed_frames=True, default_mode=mode,
+                                           moving=self.moving)
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = Path(tmp, "animation.html")
+                    self.save(str(path), dpi=self._fig.dpi, writer=writer)
+                    self._html_representation = path.read_text()
+            return super().to_jshtml(fps, embed_frames, default_mode)
+
+        def _repr_html_(self) -> str | None:
+            import matplotlib as mpl
+
+            if mpl.rcParams["animation.html"] == "html5":
+                return self.to_html5_video()
+            return self.to_jshtml()
+
+    return FitAnimation
+
+
+def animate_fit(
+    X: Any, y: Any, predictions: Any, *, losses: Any = None, interval: int = 200
+) -> FuncAnimation:
+    """Animate a fit: one frame per entry of ``predictions``; step and loss in the title.
+
+    ``predictions`` is a sequence of predictions for ``X`` (one per training step, tensors or
+    arrays). With ``losses`` (one per frame), a second panel draws the loss falling.
+    ``interval`` is the delay between frames in milliseconds. Returns a ``FuncAnimation``:
+    it displays itself in Jupyter, ``anim.to_jshtml()`` gives the HTML and
+    ``save_gif(anim, path)`` writes a GIF.
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    x = to_vector(X, "X")
+    target = to_vector(y, "y")
+    if x.shape[0] != target.shape[0]:
+        raise ValueError(f"X and y must have the same number of samples, "
+                         f"got {x.shape[0]} and {target.shape[0]}")
+    frames = _stack_predictions(predictions, x.shape[0])
+    loss_values = None
+    if losses is not None:
+        loss_values = to_series(losses)
+        if loss_values.shape[0] != frames.shape[0]:
+            raise ValueError(f"losses must have one value per frame: got {loss_values.shape[0]} "
+                             f"losses for {frames.shape[0]} predictions")
+
+    # Not pyplot's, and on the base canvas: nothing redraws between frames except the writer.
+    fig = Figure(figsize=FIGSIZE["fit" if loss_values is None else "fit_and_loss"], dpi=DPI)
+    axes = fig.subplots(1, 1 if loss_values is None else 2, squeeze=False)[0]
+    fit_ax = axes[0]
+    scatter_data(fit_ax, x, target)
+    order = fit_order(x)
+    (line,) = fit_ax.plot(x[order], frames[0][order], color=COLORS["fit"], lw=2.5,
+                          label="prediction", zorder=3)
+    fit_ax.set_xlim(*_limits(x))
+    fit_ax.set_ylim(*_limits(target, margin=0.15))
+    fit_ax.set_xlabel("x")
+    fit_ax.set_ylabel("y")
+    title = fit_ax.set_title("")
+
+    loss_line = loss_dot = None
+    if loss_values is not None:
+        loss_ax = axes[1]
+        (loss_line,) = loss_ax.plot([], [], color=COLORS["loss"], lw=2)
+        (loss_dot,) = loss_ax.plot([], [], "o", color=COLORS["loss"], ms=6)
+        loss_ax.set_xlim(-0.5, max(frames.shape[0] - 0.5, 1.0))
+        low, high = _limits(loss_values)
+        loss_ax.set_ylim(max(low, 0.0) if np.nanmin(loss_values) >= 0 else low, high)
+        loss_ax.set_xlabel("step")
+        loss_ax.set_ylabel("loss")
+
+    def draw_frame(i: int) -> list[Any]:
+        line.set_ydata(frames[i][order])
+        text = f"step {i}/{frames.shape[0] - 1}"
+        if loss_values is not None:
+            text += f"   loss {loss_values[i]:.4g}"
+            loss_line.set_data(np.arange(i + 1), loss_values[: i + 1])
+            loss_dot.set_data([i], [loss_values[i]])
+        title.set_text(text)
+        return moving
+
+    moving = [line, title]
+    if loss_line is not None:
+        moving += [loss_line, loss_dot]
+    draw_frame(0)
+    # Lay out once (constrained layout, with a title as wide as any), not on every frame.
+    ConstrainedLayoutEngine().execute(fig)
+    anim = _animation_class()(fig, draw_frame, frames=frames.shape[0], interval=interval,
+                              repeat=True, blit=False)
+    anim.moving = tuple(moving)
+    return anim
+
+
+def save_gif(animation: FuncAnimation, path: str | Path, *, fps: float | None = None) -> Path:
+    """Write ``animation`` to a GIF with Pillow (no ffmpeg needed); returns the path."""
+    from matplotlib.animation import PillowWriter
+
+    if fps is None:
+        fps = 1000.0 / getattr(animation, "_interval", 200)
+    path = Path(path)
+    animation.save(str(path), writer=PillowWriter(fps=fps))
+    return path

@@ -1,0 +1,124 @@
+"""``gradlab assign``: turn solution notebooks into the learner's exercise notebooks.
+
+Solution regions become ``# YOUR CODE HERE`` / ``raise NotImplementedError``, hidden checks
+and outputs go, cell ids and metadata stay stable: the same solutions always give the same
+bytes, so a test can regenerate ``exercises/`` and compare.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from .assignment import ROLE_ANSWER, ROLE_CHECK, parse_assignment, read_notebook, source_of
+from .spec import hidden_lines, is_check_source, solution_regions
+
+CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
+MARKDOWN_STUB = "YOUR ANSWER HERE"
+VOLATILE_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled",
+                     "jp-MarkdownHeadingCollapsed")
+
+
+def clear_solutions(source: str, stub: tuple[str, ...] = CODE_STUB) -> str:
+    """Replace every ``### BEGIN/END SOLUTION`` region by the stub, at the marker's indent."""
+    lines = source.splitlines()
+    for begin, end, indent in reversed(solution_regions(source)):
+        lines[begin : end + 1] = [indent + text for text in stub]
+    return "\n".join(lines)
+
+
+def strip_hidden(source: str) -> str:
+    """Drop the ``### BEGIN/END HIDDEN CHECKS`` regions of a check cell."""
+    hidden = hidden_lines(source)
+    kept = [line for number, line in enumerate(source.splitlines(), 1) if number not in hidden]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return "\n".join(kept)
+
+
+def _clean_metadata(metadata: dict) -> dict:
+    return {key: copy.deepcopy(value) for key, value in metadata.items()
+            if key not in VOLATILE_METADATA}
+
+
+def make_exercise(notebook: Any, name: str) -> Any:
+    """Return the learner's notebook for a solution notebook (the input is left untouched)."""
+    import nbformat
+
+    assignment = parse_assignment(notebook, name)
+    exercise = nbformat.v4.new_notebook()
+    exercise.nbformat_minor = max(5, notebook.get("nbformat_minor", 5))
+    exercise.metadata = _clean_metadata(notebook.get("metadata", {}))
+    exercise.metadata["gradlab"] = {"assignment": name}
+    for role, cell in zip(assignment.cells, notebook.cells):
+        source = source_of(cell)
+        new = nbformat.NotebookNode(
+            cell_type=cell.cell_type, id=role.id, metadata=_clean_metadata(cell.get("metadata", {}))
+        )
+        if "attachments" in cell:
+            new.attachments = copy.deepcopy(cell.attachments)
+        if cell.cell_type == "code":
+            new.outputs, new.execution_count = [], None
+        if role.role == ROLE_ANSWER:
+            source = clear_solutions(source)
+            new.metadata["gradlab"] = {"role": "answer", "question": role.question}
+        elif role.role == ROLE_CHECK:
+            source = strip_hidden(source)
+            if not is_check_source(source):
+                continue
+            new.metadata.update(editable=False, deletable=False)
+            new.metadata["gradlab"] = {"role": "check", "question": role.question}
+        elif cell.cell_type == "markdown" and solution_regions(source):
+            source = clear_solutions(source, (MARKDOWN_STUB,))
+        new.source = source
+        exercise.cells.append(new)
+    nbformat.validate(exercise)
+    return exercise
+
+
+def exercise_text(solution_path: str | Path) -> str:
+    """The exact text ``assign`` writes for one solution notebook."""
+    import nbformat
+
+    path = Path(solution_path)
+    return nbformat.writes(make_exercise(read_notebook(path), path.stem))
+
+
+def _solution_paths(solutions_dir: Path) -> list[Path]:
+    return sorted(p for p in solutions_dir.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def assign(solutions_dir: str | Path, exercises_dir: str | Path) -> list[Path]:
+    """Write an exercise notebook for every solution notebook; return the files that changed."""
+    solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
+    if not solutions_dir.is_dir():
+        raise FileNotFoundError(f"solutions folder {solutions_dir} does not exist")
+    changed = []
+    for solution in _solution_paths(solutions_dir):
+        target = exercises_dir / solution.relative_to(solutions_dir)
+        data = exercise_text(solution).encode("utf-8")
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            changed.append(target)
+    return changed
+
+
+def check_exercises(solutions_dir: str | Path, exercises_dir: str | Path) -> list[str]:
+    """List how ``exercises_dir`` differs from what ``assign`` would write (empty: up to date)."""
+    solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
+    problems, expected = [], set()
+    for solution in _solution_paths(solutions_dir):
+        relative = solution.relative_to(solutions_dir)
+        expected.add(relative)
+        target = exercises_dir / relative
+        if not target.is_file():
+            problems.append(f"missing: {target}")
+        elif target.read_bytes() != exercise_text(solution).encode("utf-8"):
+            problems.append(f"out of date: {target}")
+    if exercises_dir.is_dir():
+        for extra in _solution_paths(exercises_dir):
+            if extra.relative_to(exercises_dir) not in expected:
+                problems.append(f"no solution for: {extra}")
+    return problems

@@ -1,0 +1,202 @@
+"""Name the common autograd mistakes from their numeric signature or their error message.
+
+Each rule looks at the expected and the actual values (arrays of numbers, never tensors) and
+returns one sentence for the learner, or ``None``. Register your own with
+:func:`register_diagnosis`; they run before the built-in rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+CUSTOM_RULES: list[Callable] = []
+
+
+@dataclass
+class Context:
+    """What a rule may know besides the two values: the checked expression and check options."""
+
+    expr: str = ""
+    lr: float | None = None
+    start: np.ndarray | None = None
+    rtol: float = 1e-4
+    atol: float = 1e-6
+    extra: dict = field(default_factory=dict)
+
+
+def register_diagnosis(rule: Callable[[np.ndarray, np.ndarray, Context], str | None]) -> Callable:
+    """Add a rule ``rule(expected, actual, context) -> message or None`` (usable as decorator)."""
+    CUSTOM_RULES.append(rule)
+    return rule
+
+
+def _close(a: float, b: float, rel: float = 2e-3) -> bool:
+    return abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+def constant_ratio(expected: np.ndarray, actual: np.ndarray) -> float | None:
+    """The factor ``r`` with ``actual == r * expected`` everywhere, if there is one."""
+    expected, actual = expected.astype(float).ravel(), actual.astype(float).ravel()
+    if not (np.all(np.isfinite(expected)) and np.all(np.isfinite(actual))):
+        return None
+    scale = np.max(np.abs(expected), initial=0.0)
+    if scale == 0:
+        return None
+    mask = np.abs(expected) > 1e-9 * scale
+    ratios = actual[mask] / expected[mask]
+    ratio = float(np.median(ratios))
+    if ratio == 0 or not np.allclose(ratios, ratio, rtol=2e-3, atol=0):
+        return None
+    if not np.allclose(actual[~mask], 0, atol=1e-6 * abs(ratio) * scale):
+        return None
+    return ratio
+
+
+def _ratio_message(ratio: float, context: Context) -> str | None:
+    step = context.start is not None
+    what = "step" if step else "value"
+    if _close(ratio, -1):
+        if step:
+            return ("your parameters moved the wrong way (gradient ascent): the update is "
+                    "`w -= lr * w.grad`, not `w += lr * w.grad`")
+        return ("the sign is flipped: check the order in `prediction - target` and that you "
+                "subtract (descend) rather than add")
+    nearest = round(ratio)
+    if 2 <= nearest <= 10_000 and _close(ratio, nearest, 1e-3):
+        times = "twice" if nearest == 2 else f"exactly {nearest} times"
+        if "grad" in context.expr.lower() or step:
+            return (f"your {what} is {times} the expected one: gradients accumulate in `.grad`, "
+                    f"so {nearest} backward() calls (or steps) without zeroing add up; call "
+                    "`.grad.zero_()` or `optimizer.zero_grad()` before each backward")
+        return f"exactly {nearest} times the expected value: a sum where a mean belongs?"
+    lrs = [context.lr] if context.lr else [10.0**-k for k in range(1, 7)]
+    for lr in lrs:
+        if _close(ratio, lr):
+            return (f"off by a factor of {lr:g}, the learning rate: the gradient itself is not "
+                    "multiplied by lr, only the update is")
+        if _close(ratio, 1 / lr):
+            return (f"{1 / lr:g} times too large: did you forget to multiply by the learning "
+                    f"rate ({lr:g})?")
+    if _close(ratio, 0.5):
+        return "exactly half the expected value: a factor 2 is missing (d/dx of x² is 2x)"
+    if 0 < ratio < 1 and _close(1 / ratio, round(1 / ratio), 1e-3) and round(1 / ratio) >= 3:
+        return (f"exactly 1/{round(1 / ratio)} of the expected {what}: a mean where a sum "
+                "belongs, or a division too many?")
+    return f"off by a constant factor of {ratio:.4g}"
+
+
+def ratio_rule(expected: np.ndarray, actual: np.ndarray, context: Context) -> str | None:
+    """Doubled, k-times, negated, off-by-lr or otherwise scaled values (or updates)."""
+    if context.start is not None and np.shape(context.start) == expected.shape:
+        expected, actual = expected - context.start, actual - context.start
+    ratio = constant_ratio(expected, actual)
+    return None if ratio is None else _ratio_message(ratio, context)
+
+
+def partial_rule(expected: np.ndarray, actual: np.ndarray, context: Context) -> str | None:
+    """Some entries right, some wrong: say how many and where the first wrong one is."""
+    if expected.size < 2:
+        return None
+    good = np.isclose(actual, expected, rtol=context.rtol, atol=context.atol)
+    if not good.any():
+        return None
+    index = tuple(int(i) for i in np.argwhere(~good)[0])
+    return f"{int(good.sum())} of {good.size} values are right; the first wrong one is at {index}"
+
+
+def diagnose_values(expected: np.ndarray, actual: np.ndarray, context: Context) -> str | None:
+    """The first rule (custom ones first) that recognises the mistake, or ``None``."""
+    for rule in [*CUSTOM_RULES, ratio_rule, partial_rule]:
+        try:
+            message = rule(expected, actual, context)
+        except Exception:  # a diagnosis must never break a check
+            message = None
+        if message:
+            return message
+    return None
+
+
+def diagnose_shape(expected: np.ndarray, actual: np.ndarray) -> str:
+    """Explain a shape mismatch; broadcasting blow-ups get their own sentence."""
+    got, want = actual.shape, expected.shape
+    if actual.size == expected.size:
+        if np.allclose(actual.reshape(want), expected, rtol=1e-4, atol=1e-6):
+            return f"the values are right but the shape is {got}, not {want}: reshape or squeeze"
+        return f"shape {got} instead of {want} (same number of values): a transpose or reshape?"
+    try:
+        broadcast = np.broadcast_shapes(want, got) == got and actual.size > expected.size
+    except ValueError:
+        broadcast = False
+    if broadcast:
+        return (f"shape {got} instead of {want}: broadcasting blew it up (a (3,) and a (3, 1) "
+                "give (3, 3)); check the shapes you combine (view(-1, 1), squeeze) and reduce")
+    if actual.ndim < expected.ndim:
+        return f"shape {got} instead of {want}: did you reduce (sum/mean) over too many dims?"
+    return f"shape {got} instead of {want}"
+
+
+def diagnose_none(expr: str) -> str:
+    """Why an answer is ``None``: for ``.grad``, the usual autograd reasons."""
+    if "grad" in expr:
+        return ("the gradient is None: backward() has not reached this tensor. Is it a leaf "
+                "created with requires_grad=True? Not detached, not rebuilt (w = w - ...) or "
+                "replaced through .data, and not a non-leaf (use .retain_grad())? Did you call "
+                "loss.backward()?")
+    return "got None: did the function forget to `return` its result?"
+
+
+ERROR_HINTS = [
+    ("leaf Variable that requires grad is being used in an in-place operation",
+     "you updated a parameter in place while autograd records: put the update inside "
+     "`with torch.no_grad():`"),
+    ("backward through the graph a second time",
+     "the graph is freed after backward(): recompute the loss, or pass retain_graph=True"),
+    ("does not require grad and does not have a grad_fn",
+     "the loss is not connected to any tensor with requires_grad=True (created without it, "
+     "detached, or computed under no_grad)"),
+    ("grad can be implicitly created only for scalar outputs",
+     "backward() needs a scalar: reduce with .sum() or .mean(), or pass gradient="),
+    ("Can't call numpy() on Tensor that requires grad", "use `.detach().numpy()`"),
+    ("could not be broadcast", "two shapes do not broadcast together: print the .shape of each"),
+    ("must match the size of tensor", "two shapes do not broadcast together: print the .shape"),
+]
+
+
+def diagnose_error(error: dict) -> str | None:
+    """A hint for an exception raised by the learner's code (type and message as data)."""
+    message, kind = str(error.get("message", "")), error.get("type", "")
+    for fragment, hint in ERROR_HINTS:
+        if fragment in message:
+            return hint
+    if kind == "MemoryError":
+        return "the code ran out of memory: is an array much larger than intended?"
+    if kind == "RecursionError":
+        return "infinite recursion: does a function call itself without a base case?"
+    return None
+
+
+def as_array(value: Any) -> np.ndarray | None:
+    """A plain value as a numeric array, or ``None`` when it is not numeric data."""
+    from .answers import TensorValue
+
+    if isinstance(value, TensorValue):
+        return value.array
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, (str, dict)):
+        return None
+    if isinstance(value, (int, float)):
+        return np.asarray(value, dtype=float)
+    if isinstance(value, list):
+        parts = [as_array(item) for item in value]
+        if any(part is None for part in parts):
+            return None
+        try:
+            return np.asarray(np.stack(parts) if parts else np.zeros(0), dtype=float)
+        except (ValueError, TypeError):
+            return None
+    return None

@@ -1,0 +1,317 @@
+"""Start one sandboxed run of a plan and watch it: timeouts, output caps, events, the kill.
+
+The grader side of ``runner.py``. Everything the sandbox sends is untrusted: events are
+validated against the plan, answers decoded with ``answers.decode`` (JSON and ``.npy``,
+never pickle), stdout and stderr only counted and tailed. At the end the whole process tree
+is killed: its process group, its pid namespace and every process of the sandbox user.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .answers import Invalid, decode
+from .limits import Limits
+from .users import SandboxUser, kill_all_processes_of
+
+RUNNER = Path(__file__).with_name("runner.py")
+BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+MAX_LINE = 64 << 20
+TAIL = 4096
+TIMED_OUT, CRASHED = "timed out", "crashed"
+
+
+@dataclass
+class Run:
+    """What one sandboxed run reported: answers, cell errors, and how it ended."""
+
+    isolation: str = ""
+    uid: int | None = None
+    answers: dict[int, dict] = field(default_factory=dict)
+    errors: dict[int, dict] = field(default_factory=dict)
+    timed_out: set[int] = field(default_factory=set)
+    failed_segment: int | None = None
+    failure: str | None = None
+    reason: str = ""
+    done: bool = False
+    stderr: str = ""
+    output_bytes: int = 0
+
+
+def exit_reason(code: int | None) -> str:
+    """Explain a sandbox exit status (a signal arrives as 128 + n from the supervisors)."""
+    if code is None:
+        return "the process did not exit"
+    number = -code if code < 0 else code - 128 if code > 128 else 0
+    if number == signal.SIGKILL:
+        return "killed (SIGKILL): out of memory, or over the CPU-time limit"
+    if number == signal.SIGXCPU:
+        return "over the CPU-time limit"
+    if number == signal.SIGSEGV:
+        return "segmentation fault"
+    if number:
+        return f"killed by signal {signal.Signals(number).name}" if number < 65 else f"code {code}"
+    if code == 70:
+        return "the learner's code closed the grader's pipe"
+    return f"the kernel exited with code {code} (sys.exit in a thread, os._exit, or a crash)"
+
+
+def _decode_result(result: object) -> dict | None:
+    if type(result) is not dict or len(result) != 1:
+        return None
+    if "value" in result:
+        return {"value": decode(result["value"])}
+    if "error" in result:
+        error = result["error"]
+        if type(error) is dict and type(error.get("type")) is str:
+            return {"error": {"type": error["type"][:200], "message": str(error.get("message"))}}
+        return None
+    calls = result.get("calls")
+    if type(calls) is not list:
+        return None
+    return {"calls": [_decode_result(item) or {"error": {"type": "Invalid", "message": "?"}}
+                      for item in calls]}
+
+
+class _Watch:
+    """Follows the sandbox's events and enforces the deadlines; one instance per run."""
+
+    def __init__(self, cells: list[dict], limits: Limits, skip_segments: set[int],
+                 skip_checks: set[int]) -> None:
+        self.cells, self.limits, self.run = cells, limits, Run()
+        self.skip_segments, self.skip_checks = skip_segments, skip_checks
+        self.cell: int | None = None
+        self.segment: int | None = None
+        self.last_started = -1
+        self.deadline = time.monotonic() + limits.startup
+        self.soft_deadline: float | None = None
+        self.ready = False
+
+    def event(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError):
+            return
+        if type(message) is not dict:
+            return
+        kind, now = message.get("t"), time.monotonic()
+        if kind == "ready" and not self.ready:
+            self.ready = True
+            self.run.isolation = str(message.get("isolation"))[:20]
+            self.run.uid = message.get("uid") if type(message.get("uid")) is int else None
+            self.deadline = now + self.limits.startup
+        elif kind == "start" and self.ready and self.cell is None:
+            index = message.get("cell")
+            if type(index) is int and index == self.next_cell():
+                self.cell = self.last_started = index
+                if self.cells[index]["segment"] != self.segment:
+                    self.segment = self.cells[index]["segment"]
+                    self.soft_deadline = now + self.limits.timeout
+                    self.deadline = self.soft_deadline + self.limits.grace
+        elif kind == "end" and message.get("cell") == self.cell and self.cell is not None:
+            error = message.get("error")
+            if type(error) is dict:
+                self.run.errors[self.cell] = {"type": str(error.get("type"))[:200],
+                                              "message": str(error.get("message"))[:2000]}
+            if message.get("timeout") is True:
+                self.run.timed_out.add(self.segment)
+            self.cell = None
+        elif kind == "answer" and self.cell is not None:
+            self._answer(message)
+        elif kind == "done" and self.ready and self.cell is None and self.next_cell() is None:
+            self.run.done = True
+
+    def next_cell(self) -> int | None:
+        """The only cell the runner may start next: events out of sequence are ignored."""
+        for index in range(self.last_started + 1, len(self.cells)):
+            segment = self.cells[index]["segment"]
+            if segment not in self.skip_segments and segment not in self.run.timed_out:
+                return index
+        return None
+
+    def _answer(self, message: dict) -> None:
+        check = message.get("check")
+        cell = self.cells[self.cell]
+        allowed = {item["check"] for item in cell.get("captures", [])}
+        if type(check) is not int or check not in allowed or check in self.run.answers:
+            return
+        if check in self.skip_checks:
+            return
+        try:
+            result = _decode_result(message.get("result"))
+        except (Invalid, RecursionError, MemoryError):
+            result = None
+        self.run.answers[check] = result or {
+            "error": {"type": "Invalid", "message": "the answer could not be read"}}
+
+    def fail(self, failure: str, reason: str) -> None:
+        if self.run.failure is None:
+            self.run.failure, self.run.reason = failure, reason
+            self.run.failed_segment = self.segment
+
+
+def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: dict[str, bytes],
+            skip_segments: set[int] = frozenset(), skip_checks: set[int] = frozenset()) -> Run:
+    """Run ``cells`` once in a fresh sandbox and return what it reported."""
+    workdir = tempfile.mkdtemp(prefix="gradlab-sandbox-")
+    read_fd, write_fd = os.pipe()
+    process = None
+    try:
+        if user is not None:
+            os.chown(workdir, user.uid, user.gid)
+        job = {
+            "channel": write_fd, "cells": cells, "timeout": limits.timeout,
+            "skip_segments": sorted(skip_segments), "skip_checks": sorted(skip_checks),
+            "env": BASE_ENV,
+            "limits": {"memory": limits.memory, "cpu": limits.cpu_seconds,
+                       "processes": limits.processes, "file_size": limits.file_size},
+            "sandbox": {"isolation": limits.isolation, "workdir": workdir, "disk": limits.disk,
+                        "uid": user.uid if user else None, "gid": user.gid if user else None,
+                        "files": {name: base64.b64encode(data).decode("ascii")
+                                  for name, data in files.items()}},
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-I", str(RUNNER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, pass_fds=(write_fd,), start_new_session=True, env=BASE_ENV,
+            cwd="/")
+        os.close(write_fd)
+        write_fd = -1
+        watch = _Watch(cells, limits, set(skip_segments), set(skip_checks))
+        try:
+            process.stdin.write(json.dumps(job).encode())
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        _follow(process, read_fd, watch)
+        return watch.run
+    finally:
+        if write_fd >= 0:
+            os.close(write_fd)
+        os.close(read_fd)
+        if process is not None:
+            _kill_tree(process)
+        if user is not None:
+            kill_all_processes_of(user.uid, user.gid)
+        _remove(workdir)
+
+
+class _Streams:
+    """Non-blocking reads of the sandbox's stdout, stderr and event pipe."""
+
+    def __init__(self, process: subprocess.Popen, read_fd: int, watch: _Watch) -> None:
+        self.watch, self.events_fd = watch, read_fd
+        self.selector = selectors.DefaultSelector()
+        names = {process.stdout.fileno(): "stdout", process.stderr.fileno(): "stderr",
+                 read_fd: "events"}
+        for fd, name in names.items():
+            os.set_blocking(fd, False)
+            self.selector.register(fd, selectors.EVENT_READ, name)
+        self.buffer, self.tail = bytearray(), bytearray()
+
+    @property
+    def events_open(self) -> bool:
+        return self.events_fd in self.selector.get_map()
+
+    def pump(self, wait: float) -> None:
+        """Read whatever is ready within ``wait`` seconds."""
+        for key, _ in self.selector.select(wait):
+            self._read(key)
+
+    def drain(self) -> None:
+        """Read everything already written (the writer may have exited)."""
+        for key in list(self.selector.get_map().values()):
+            while key.fd in self.selector.get_map() and self._read(key):
+                pass
+
+    def _read(self, key: selectors.SelectorKey) -> bool:
+        try:
+            data = os.read(key.fd, 1 << 16)
+        except BlockingIOError:
+            return False
+        if not data:
+            self.selector.unregister(key.fd)
+            return False
+        run, limits = self.watch.run, self.watch.limits
+        if key.data == "events":
+            self.buffer += data
+            while (end := self.buffer.find(b"\n")) >= 0:
+                self.watch.event(bytes(self.buffer[:end]))
+                del self.buffer[: end + 1]
+            if len(self.buffer) > MAX_LINE:
+                self.watch.fail(CRASHED, "sent an answer larger than the grader accepts")
+        else:
+            run.output_bytes += len(data)
+            if key.data == "stderr":
+                self.tail = (self.tail + data)[-TAIL:]
+            if run.output_bytes > limits.output:
+                self.watch.fail(CRASHED, f"printed more than {limits.output >> 20} MB")
+        return True
+
+
+def _follow(process: subprocess.Popen, read_fd: int, watch: _Watch) -> None:
+    streams, run = _Streams(process, read_fd, watch), watch.run
+    while not (run.done or run.failure):
+        streams.pump(min(max(watch.deadline - time.monotonic(), 0), 0.2))
+        if run.done or run.failure:
+            break
+        if not streams.events_open or process.poll() is not None:
+            streams.drain()
+            if not run.done and not run.failure:
+                _ended(process, watch)
+            break
+        if time.monotonic() > watch.deadline:
+            if watch.segment is None:
+                watch.fail(CRASHED, f"the sandbox did not start within {watch.limits.startup:g} s")
+            else:
+                watch.fail(TIMED_OUT, f"ran longer than {watch.limits.timeout:g} s")
+    streams.selector.close()
+    run.stderr = streams.tail.decode("utf-8", "replace")
+
+
+def _ended(process: subprocess.Popen, watch: _Watch) -> None:
+    """The sandbox died before ``done``: name the cause, blaming the question that was running."""
+    try:
+        code = process.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        code = None
+    if watch.segment is None:
+        watch.fail(CRASHED, f"the sandbox failed to start: {exit_reason(code)}")
+    elif watch.soft_deadline and time.monotonic() > watch.soft_deadline:
+        watch.fail(TIMED_OUT, f"ran longer than {watch.limits.timeout:g} s")
+    else:
+        watch.fail(CRASHED, exit_reason(code))
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    for stream in (process.stdout, process.stderr, process.stdin):
+        if stream and not stream.closed:
+            stream.close()
+
+
+def _remove(path: str) -> None:
+    import shutil
+
+    try:
+        shutil.rmtree(path)
+    except OSError:
+        pass

@@ -1,0 +1,128 @@
+"""Line a submission up with its assignment: the learner's cells, the solution's checks.
+
+Check cells in the submission are recognised (by cell id, gradlab metadata or a ``check(...)``
+call) and dropped, whatever the learner did to them; the trusted checks of each question are
+inserted where its check cell was, else after its answer cell, else before the next
+question's checks. Each insertion point closes a *segment*: the cells a question's timeout
+covers. Cells after the last checks are not run at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .answers import encode
+from .assignment import ROLE_ANSWER, ROLE_CHECK, Assignment, source_of
+from .inputs import call_inputs
+from .spec import is_check_source, parse_checks
+
+
+@dataclass
+class Plan:
+    """The cells to run, and for each segment the questions whose checks end it."""
+
+    cells: list[dict]
+    segments: dict[int, list[str]] = field(default_factory=dict)
+    inputs: dict[int, list] = field(default_factory=dict)
+
+    def segment_cells(self, segment: int) -> list[int]:
+        """Indices of the cells in a segment."""
+        return [i for i, cell in enumerate(self.cells) if cell["segment"] == segment]
+
+    def segment_of(self, question: str) -> int | None:
+        """The segment whose end checks this question."""
+        for segment, questions in self.segments.items():
+            if question in questions:
+                return segment
+        return None
+
+
+def _gradlab_metadata(cell: Any) -> dict:
+    meta = cell.get("metadata", {}).get("gradlab", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def _check_question(cell: Any, assignment: Assignment) -> str | None:
+    """The question of a submission check cell, or ``None`` when it is not one."""
+    meta = _gradlab_metadata(cell)
+    if meta.get("role") == "check" and meta.get("question") in assignment.questions:
+        return meta["question"]
+    role = assignment.role_of(cell.get("id") or "")
+    if role is not None and role.role == ROLE_CHECK:
+        return role.question
+    source = source_of(cell)
+    if not is_check_source(source):
+        return None
+    try:
+        questions = [spec.question for spec in parse_checks(source)]
+    except ValueError:
+        return None  # check calls mixed with the learner's own code: keep the cell, it is theirs
+    for question in questions:
+        if question in assignment.questions:
+            return question
+    return ""  # a pure check cell for no known question: dropped all the same
+
+
+def _answer_question(cell: Any, assignment: Assignment) -> str | None:
+    meta = _gradlab_metadata(cell)
+    if meta.get("role") == "answer" and meta.get("question") in assignment.questions:
+        return meta["question"]
+    role = assignment.role_of(cell.get("id") or "")
+    return role.question if role is not None and role.role == ROLE_ANSWER else None
+
+
+def make_plan(assignment: Assignment, submission: Any) -> Plan:
+    """Build the run plan of a (validated) submission notebook."""
+    code: list[str] = []
+    anchors: dict[str, int] = {}
+    after_answer: dict[str, int] = {}
+    for cell in submission.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        question = _check_question(cell, assignment)
+        if question is not None:
+            if question and question not in anchors:
+                anchors[question] = len(code)
+            continue
+        code.append(source_of(cell))
+        answered = _answer_question(cell, assignment)
+        if answered:
+            after_answer[answered] = len(code)
+    order = list(assignment.questions)
+    points: dict[str, int] = {}
+    for question in order:
+        if question in anchors:
+            points[question] = anchors[question]
+        elif question in after_answer:
+            points[question] = after_answer[question]
+    for number, question in enumerate(order):
+        if question not in points:
+            later = [points[q] for q in order[number + 1:] if q in points]
+            points[question] = min(later) if later else len(code)
+    return _assemble(assignment, code, points)
+
+
+def _assemble(assignment: Assignment, code: list[str], points: dict[str, int]) -> Plan:
+    plan, segment = Plan([]), 0
+    by_position: dict[int, list[str]] = {}
+    for question in assignment.questions:
+        by_position.setdefault(points[question], []).append(question)
+    for position in range(len(code) + 1):
+        for question in by_position.get(position, []):
+            captures = []
+            for check in assignment.questions[question].checks:
+                spec = assignment.checks[check]
+                inputs = call_inputs(spec) if spec.is_function else None
+                plan.inputs[check] = inputs
+                captures.append({"check": check, "expr": spec.expr,
+                                 "calls": None if inputs is None else encode(inputs)})
+            plan.cells.append({"kind": "capture", "segment": segment, "captures": captures,
+                               "question": question})
+            plan.segments.setdefault(segment, []).append(question)
+        if by_position.get(position):
+            segment += 1
+        if position < len(code):
+            plan.cells.append({"kind": "code", "segment": segment, "source": code[position]})
+    plan.cells = [cell for cell in plan.cells if cell["segment"] in plan.segments]
+    return plan

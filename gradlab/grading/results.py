@@ -1,0 +1,81 @@
+"""A submission's record: per-question points, status and feedback, the total, the status.
+
+Everything is decided here, in the grader's process, from plain data: the answers the sandbox
+sent and the references the grader holds.
+"""
+
+from __future__ import annotations
+
+from .answers import describe
+from .assignment import Assignment
+from .diagnose import diagnose_error
+from .execute import Execution
+from .kernel import CRASHED, TIMED_OUT
+from .plan import Plan
+from .reference import expected_value
+from .score import CheckResult, score_check, score_question
+
+GRADED, INVALID = "graded", "invalid notebook"
+
+
+def _cell_notes(plan: Plan, execution: Execution, segment: int | None) -> tuple[bool | None, list]:
+    """Whether the question's own cells were attempted, and a note on the first error."""
+    if segment is None:
+        return None, []
+    errors = [execution.errors[i] for i in plan.segment_cells(segment)
+              if i in execution.errors and plan.cells[i]["kind"] == "code"]
+    if any(error["type"] == "NotImplementedError" for error in errors):
+        return False, []
+    if not errors:
+        return None, []
+    error = errors[0]
+    note = f"your code raised {error['type']}: {error['message'][:300]}"
+    hint = diagnose_error(error)
+    return True, [note + (f" (hint: {hint})" if hint else "")]
+
+
+def score_submission(assignment: Assignment, plan: Plan, execution: Execution) -> dict:
+    """Per-question results, total and status of one executed submission."""
+    questions, problems = {}, []
+    for qid, question in assignment.questions.items():
+        segment = plan.segment_of(qid)
+        failure = execution.failed.get(segment)
+        if failure is None and execution.fatal:
+            failure = (CRASHED, execution.fatal)
+        attempted, notes = _cell_notes(plan, execution, segment)
+        results = []
+        for index in question.checks:
+            spec, captured = assignment.checks[index], execution.answers.get(index)
+            if captured is None and failure:
+                results.append(CheckResult(qid, failure[0], 0.0, spec.points, failure[1],
+                                           hidden=spec.hidden))
+            else:
+                results.append(score_check(spec, expected_value(assignment, index), captured,
+                                           plan.inputs.get(index)))
+        scored = score_question(qid, results, attempted, failure[0] if failure else None, notes)
+        questions[qid] = scored.to_dict()
+        if failure:
+            problems.append((failure[0], f"{qid} {failure[0]}: {failure[1]}"))
+    statuses = {kind for kind, _ in problems}
+    status = CRASHED if CRASHED in statuses else TIMED_OUT if TIMED_OUT in statuses else GRADED
+    return {"status": status, "reason": "; ".join(text for _, text in problems),
+            "questions": questions,
+            "total": round(sum(q["points"] for q in questions.values()), 6),
+            "max_total": assignment.points, "isolation": execution.isolation,
+            "runs": execution.runs}
+
+
+def invalid_record(assignment: Assignment, reason: str, status: str = INVALID) -> dict:
+    """The record of a submission that could not be run: zero points, the reason."""
+    questions = {qid: {"question": qid, "status": status, "points": 0.0,
+                       "max_points": question.points, "feedback": [reason]}
+                 for qid, question in assignment.questions.items()}
+    return {"status": status, "reason": reason, "questions": questions, "total": 0.0,
+            "max_total": assignment.points, "isolation": "", "runs": 0}
+
+
+def grader_error(assignment: Assignment, error: BaseException) -> dict:
+    """The record when the grader itself failed on a submission (reported, never raised)."""
+    detail = describe(error)
+    return invalid_record(assignment, f"grader error: {detail['type']}: {detail['message']}",
+                          CRASHED)

@@ -1,0 +1,280 @@
+"""The sandbox process: run a submission's cells, report answers as JSON lines, nothing else.
+
+Started by the grader as ``python -I runner.py`` (as root when the grader is root). It reads
+the job from stdin, isolates itself (namespaces, see ``isolate.py``), drops to the sandbox
+user, applies resource limits, then runs the cells. Events go to a pipe: ``ready``, ``start``
+and ``end`` of each cell, ``answer`` for each check, ``done``. Only the standard library and
+numpy are imported here, and gradlab's own modules are loaded by path, so a broken or
+monkeypatched ``gradlab`` package cannot change how answers are captured.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import importlib.util
+import json
+import os
+import resource
+import signal
+import sys
+import time
+
+_write, _getpid, _monotonic, _exit = os.write, os.getpid, time.monotonic, os._exit
+_dumps, _setitimer, _sigmask = json.dumps, signal.setitimer, signal.pthread_sigmask
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"_gradlab_sandbox_{name}",
+                                                  os.path.join(HERE, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+class CellTimeout(BaseException):
+    """Raised in the learner's code when its question runs out of time."""
+
+
+class Channel:
+    """The event pipe to the grader: one JSON object per line, never interleaved."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        os.set_inheritable(fd, False)
+
+    def send(self, **message) -> None:
+        data = (_dumps(message, allow_nan=False) + "\n").encode()
+        old = _sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            while data:
+                data = data[_write(self.fd, data):]
+        except OSError:
+            _exit(70)  # the learner closed or broke the pipe: nothing more can be reported
+        finally:
+            _sigmask(signal.SIG_SETMASK, old)
+
+
+BASIC_PRELOAD = (
+    "gradlab.grading", "abc", "ast", "collections", "contextlib", "copy", "csv", "dataclasses",
+    "decimal", "enum", "fractions", "functools", "glob", "html", "inspect", "io", "itertools",
+    "json", "math", "numbers", "operator", "pathlib", "random", "re", "statistics", "string",
+    "tempfile", "textwrap", "time", "traceback", "typing", "warnings",
+)
+
+
+def preload(names: tuple[str, ...] = ("numpy", "gradlab")) -> None:
+    """Import modules before dropping privileges, so every run starts warm.
+
+    Basic isolation also preloads common standard modules: when the grader is root and
+    Python lives in a folder the sandbox user cannot read (such as /root), later imports fail.
+    """
+    for name in names:
+        try:
+            __import__(name)
+        except Exception:
+            pass
+
+
+def isolate(job: dict, isolation):
+    """Enter namespaces when allowed; return the mode and, in the sandbox, never the parents."""
+    sandbox = job["sandbox"]
+    files = {name: base64.b64decode(data) for name, data in sandbox["files"].items()}
+    wanted = sandbox["isolation"]
+    if wanted != "basic" and os.geteuid() == 0:
+        try:
+            isolation.enter_namespaces()
+        except OSError as error:  # e.g. a container without CAP_SYS_ADMIN
+            if wanted == "namespaces":
+                raise
+            sys.stderr.write(f"gradlab: namespaces unavailable ({error}); basic isolation\n")
+        else:
+            isolation.build_root(sandbox["workdir"], sandbox["disk"], sandbox["uid"],
+                                 sandbox["gid"], files)
+            _supervise(isolation)  # returns only in the child
+            isolation.enter_root(sandbox["workdir"])
+            _supervise(isolation)
+            return "namespaces"
+    preload(BASIC_PRELOAD)
+    os.chdir(sandbox["workdir"])
+    for name, data in files.items():
+        with open(os.path.basename(name), "wb") as handle:
+            handle.write(data)
+    return "basic"
+
+
+def _supervise(isolation) -> None:
+    """Fork; the parent supervises: it exits with the child's status (a signal as 128+n).
+
+    The child dies with its supervisor (parent-death signal), and the supervisor kills the
+    child when its own parent, the grader, goes away: an interrupted batch leaves nothing.
+    """
+    grader = os.getppid()
+    child = os.fork()
+    if child == 0:
+        isolation.die_with_parent()
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (1, 2):
+        os.dup2(null, fd)
+    os.closerange(3, 1024)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    while True:
+        signal.sigtimedwait({signal.SIGCHLD}, 0.5)
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                _exit(71)
+            if pid == 0:
+                break
+            if pid == child:
+                code = os.waitstatus_to_exitcode(status)
+                _exit(128 - code if code < 0 else code)
+        if grader and os.getppid() != grader:
+            os.kill(child, signal.SIGKILL)
+
+
+def drop_privileges(job: dict) -> None:
+    """Become the sandbox user, then apply the resource limits and a scrubbed environment."""
+    sandbox, limits = job["sandbox"], job["limits"]
+    processes = limits["processes"]
+    if os.geteuid() == 0 and sandbox["uid"] is not None:
+        os.setgroups([])
+        os.setresgid(sandbox["gid"], sandbox["gid"], sandbox["gid"])
+        os.setresuid(sandbox["uid"], sandbox["uid"], sandbox["uid"])
+    else:  # the limit counts every task of this user, not only the sandbox's
+        processes += _tasks_of(os.getuid())
+    for name, value in (("RLIMIT_AS", limits["memory"]), ("RLIMIT_CPU", limits["cpu"]),
+                        ("RLIMIT_NPROC", processes), ("RLIMIT_CORE", 0),
+                        ("RLIMIT_FSIZE", limits["file_size"]), ("RLIMIT_NOFILE", 256)):
+        soft, hard = resource.getrlimit(getattr(resource, name))
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(getattr(resource, name), (value, value))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # too-big writes raise OSError instead
+    home = os.getcwd()
+    os.environ.clear()
+    os.environ.update(job["env"], HOME=home, TMPDIR="/tmp" if home == "/learner" else home,
+                      USER="learner", MPLCONFIGDIR=os.path.join(home, ".matplotlib"))
+    sys.dont_write_bytecode = True
+    sys.argv = [""]
+
+
+def _tasks_of(uid: int) -> int:
+    """Processes and threads running as ``uid`` (what RLIMIT_NPROC counts)."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            total += int(fields.get("Threads", "1"))
+    return total
+
+
+def without_magics(source: str) -> str:
+    """IPython syntax the plain interpreter cannot run: drop ``%magics`` and ``!shell`` lines."""
+    if source.lstrip().startswith("%%"):
+        return ""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            line = line[: len(line) - len(stripped)] + "pass"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class _Shell:
+    """Stands in for ``get_ipython()``: every magic and shell escape does nothing."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def run_cells(job: dict, channel: Channel, answers) -> None:
+    """Run the plan: code cells in the learner's namespace, captures of the trusted checks."""
+    namespace = {"__name__": "__main__", "__builtins__": builtins,
+                 "display": lambda *args, **kwargs: None, "get_ipython": lambda: _Shell()}
+    me, skip = _getpid(), set(job["skip_segments"])
+    skip_checks, timeout = set(job["skip_checks"]), float(job["timeout"])
+    armed = [False]
+
+    def on_alarm(signum, frame):
+        if armed[0]:
+            armed[0] = False
+            raise CellTimeout()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    segment, deadline, lost = None, 0.0, set()
+    for index, cell in enumerate(job["cells"]):
+        if cell["segment"] in skip or cell["segment"] in lost:
+            continue
+        if cell["segment"] != segment:
+            segment, deadline = cell["segment"], _monotonic() + timeout
+        channel.send(t="start", cell=index)
+        error, timed_out = None, False
+        try:
+            armed[0] = True
+            _setitimer(signal.ITIMER_REAL, max(deadline - _monotonic(), 0.001))
+            if cell["kind"] == "code":
+                exec(compile(without_magics(cell["source"]), f"<cell {index}>", "exec"), namespace)
+            else:
+                for item in cell["captures"]:
+                    if item["check"] in skip_checks:
+                        continue
+                    calls = None if item["calls"] is None else answers.decode(item["calls"])
+                    result = answers.capture(item["expr"], namespace, calls)
+                    channel.send(t="answer", check=item["check"], result=_encoded(result, answers))
+        except CellTimeout:
+            timed_out = True
+            lost.add(segment)
+        except BaseException as caught:  # SystemExit, KeyboardInterrupt and all the rest
+            error = answers.describe(caught)
+        finally:
+            armed[0] = False
+            _setitimer(signal.ITIMER_REAL, 0)
+        if _getpid() != me:
+            _exit(0)  # a fork of the learner's code must not run the rest of the notebook
+        channel.send(t="end", cell=index, error=error, timeout=timed_out)
+
+
+MAX_ANSWER = 48 << 20
+
+
+def _encoded(result: dict, answers) -> dict:
+    try:
+        if "value" in result:
+            result = {"value": answers.encode(result["value"])}
+        elif "calls" in result:
+            result = {"calls": [{"value": answers.encode(r["value"])} if "value" in r else r
+                                for r in result["calls"]]}
+        if len(_dumps(result)) > MAX_ANSWER:
+            return {"error": {"type": "ValueError", "message": "the answer is too large to grade"}}
+        return result
+    except Exception as error:
+        return {"error": answers.describe(error)}
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.buffer.read())
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    channel = Channel(int(job["channel"]))
+    answers, isolation = _load("answers"), _load("isolate")
+    preload()
+    mode = isolate(job, isolation)
+    drop_privileges(job)
+    channel.send(t="ready", isolation=mode, uid=os.getuid(), pid=_getpid())
+    run_cells(job, channel, answers)
+    channel.send(t="done")
+    _exit(0)  # no atexit handlers or finalizers of the learner's objects
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""``gradlab.nn``: modules, layers, losses and initialisers with PyTorch's names and printouts.
+
+>>> import gradlab as torch
+>>> from gradlab import nn
+>>> model = nn.Sequential(nn.Linear(1, 8), nn.ReLU(), nn.Linear(8, 1))
+>>> loss = nn.MSELoss()(model(x), y)       # grad_fn=<MseLossBackward0>
+"""
+
+from gradlab.nn import functional, init
+from gradlab.nn.activation import LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from gradlab.nn.container import ModuleList, Sequential
+from gradlab.nn.linear import Flatten, Identity, Linear
+from gradlab.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from gradlab.nn.module import Module
+from gradlab.nn.parameter import Parameter
+
+__all__ = [
+    "Module", "Parameter", "Linear", "Identity", "Flatten", "Sequential", "ModuleList",
+    "ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "LogSigmoid",
+    "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "functional", "init",
+]

@@ -1,0 +1,315 @@
+"""``gradlab.nn.functional`` (``F``): layers and losses as plain functions, as in PyTorch.
+
+``nn.Linear`` and ``nn.MSELoss`` call these. Each one checks its arguments the way PyTorch does
+(the same errors and warnings), then runs an operation from ``gradlab.nn._ops`` or composes
+engine operations in PyTorch's order, so ``grad_fn`` chains match PyTorch's node for node.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from gradlab.nn import _ops
+from gradlab.ops import activation, pointwise, shape
+from gradlab.tensor import Tensor
+
+__all__ = [
+    "linear", "relu", "relu_", "tanh", "sigmoid", "softmax", "log_softmax", "logsigmoid",
+    "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "cross_entropy", "nll_loss",
+]
+
+
+def _check_tensor(x: Any, fn: str, arg: str = "input", pos: int = 1) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+# -- layers and activations ---------------------------------------------------------------------
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``, recorded as PyTorch records it.
+
+    A 2-D input with a bias is one ``addmm`` (``AddmmBackward0``); other shapes are viewed as
+    2-D around it, and without a bias it is a ``matmul`` (``MmBackward0``...).
+    """
+    _check_tensor(input, "linear")
+    _check_tensor(weight, "linear", "weight", 2)
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                           f"{input.ndim}D and {weight.ndim}D")
+    wt = weight.t()
+    if bias is None:
+        return input @ wt
+    if input.ndim == 2:
+        return _ops.addmm(bias, input, wt)
+    rows = shape.reshape(input, 1 if input.ndim == 1 else -1, input.shape[-1])
+    out = _ops.addmm(bias, rows, wt)
+    return shape.view(out, *input.shape[:-1], out.shape[-1])
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``max(x, 0)`` elementwise (``ReluBackward0``)."""
+    _check_tensor(input, "relu")
+    return input.relu_() if inplace else pointwise.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return pointwise.tanh(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return pointwise.sigmoid(input)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))`` without overflow (``LogSigmoidBackward0``)."""
+    return _ops.log_sigmoid(input)
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """Probabilities along ``dim``: ``exp(x) / exp(x).sum(dim)``."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return activation.softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: Any = None) -> Tensor:
+    """Log-probabilities along ``dim``, computed stably."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return activation.log_softmax(input, dim, dtype)
+
+
+# -- the reduction argument ---------------------------------------------------------------------
+
+
+def legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
+    """Map PyTorch's deprecated ``size_average``/``reduce`` pair onto ``reduction``."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{ret}' instead.", UserWarning, stacklevel=3)
+    return ret
+
+
+def _reduction(reduction: str, size_average: Any = None, reduce: Any = None) -> str:
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
+                      "instead.", UserWarning, stacklevel=3)
+        reduction = "mean"
+    if reduction not in _ops.REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """``torch.broadcast_tensors``: expand only the operands whose shape must change."""
+    if input.shape == target.shape:
+        return input, target
+    from gradlab.ops._util import check_broadcast
+
+    check_broadcast(input._data, target._data)
+    size = np.broadcast_shapes(input.shape, target.shape)
+    return (input if input.shape == size else input.expand(size),
+            target if target.shape == size else target.expand(size))
+
+
+def _warn_size(input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", UserWarning, stacklevel=3)
+
+
+# -- regression losses --------------------------------------------------------------------------
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean squared error ``((input - target) ** 2).mean()`` (``MseLossBackward0``).
+
+    Different shapes are broadcast, with PyTorch's warning: a (N, 1) prediction against a (N,)
+    target silently compares every prediction with every target.
+    """
+    _check_tensor(input, "mse_loss")
+    _check_tensor(target, "mse_loss", "target", 2)
+    _warn_size(input, target)
+    reduction = _reduction(reduction, size_average, reduce)
+    expanded, target = _broadcast(input, target)
+    if weight is not None:
+        return _weighted_loss((expanded - target) ** 2, weight, input, reduction)
+    return _ops.mse_loss(expanded, target, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error ``(input - target).abs().mean()``."""
+    _check_tensor(input, "l1_loss")
+    _check_tensor(target, "l1_loss", "target", 2)
+    _warn_size(input, target)
+    reduction = _reduction(reduction, size_average, reduce)
+    expanded, target = _broadcast(input, target)
+    loss = (expanded - target).abs()
+    if weight is not None:
+        return _weighted_loss(loss, weight, input, reduction)
+    return loss if reduction == "none" else (loss.mean() if reduction == "mean" else loss.sum())
+
+
+def _weighted_loss(errors: Tensor, weight: Tensor, input: Tensor, reduction: str) -> Tensor:
+    """Per-element weights: the weighted sum, or its ratio to the sum of weights for 'mean'."""
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    weighted = errors * weight
+    if reduction == "none":
+        return weighted
+    return weighted.sum() if reduction == "sum" else weighted.sum() / weight.sum()
+
+
+# -- binary classification losses -------------------------------------------------------------
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross entropy of probabilities ``input`` against 0/1 ``target``."""
+    _check_tensor(input, "binary_cross_entropy")
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.size()}) that is different to the input "
+                         f"size ({input.size()}) is deprecated. Please ensure they have the "
+                         "same size.")
+    return _ops.binary_cross_entropy(input, target, weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average: Any = None, reduce: Any = None,
+                                     reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Binary cross entropy of raw scores: ``sigmoid`` and the loss fused, stable for any x."""
+    _check_tensor(input, "binary_cross_entropy_with_logits")
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size "
+                         f"({input.size()})")
+    return _ops.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
+
+
+# -- classification over C classes --------------------------------------------------------------
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of class indices, given log-probabilities (``NllLossBackward0``)."""
+    _check_tensor(input, "nll_loss")
+    reduction = _reduction(reduction, size_average, reduce)
+    return _nll_nd(input, target, weight, ignore_index, reduction)
+
+
+def _nll_nd(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+            reduction: str) -> Tensor:
+    """PyTorch's ``nll_loss_nd``: (N, C, d1, d2...) inputs go through the 2-D kernel."""
+    if input.ndim <= 2:
+        return _ops.nll_loss(input, target, weight, ignore_index, reduction)
+    if input.ndim == 4:
+        return _ops.nll_loss(input, target, weight, ignore_index, reduction,
+                             _ops.NllLoss2DBackward0)
+    n, c = input.shape[:2]
+    if target.ndim == 0 or target.shape[0] != n:
+        raise ValueError(f"Expected input batch_size ({n}) to match target batch_size "
+                         f"({target.shape[0] if target.ndim else 1}).")
+    if target.shape[1:] != input.shape[2:]:
+        raise RuntimeError(f"Expected target size {[n] + list(input.shape[2:])}, got "
+                           f"{list(target.shape)}")
+    flat_target = Tensor._make(target._data.reshape(n, 1, -1))
+    out = _ops.nll_loss(shape.view(input, n, c, 1, -1), flat_target, weight, ignore_index,
+                        reduction, _ops.NllLoss2DBackward0)
+    return out if reduction != "none" else shape.view(out, n, *target.shape[1:])
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """``nll_loss(log_softmax(input, 1), target)``: the classifier's loss on raw scores.
+
+    ``target`` holds class indices (int64), or class probabilities shaped like ``input``.
+    """
+    _check_tensor(input, "cross_entropy")
+    reduction = _reduction(reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    cdim = 0 if input.ndim == 1 else 1
+    lsm = activation.log_softmax(input, cdim)
+    if target.shape == input.shape:  # PyTorch reads same-shaped targets as probabilities
+        if not target.is_floating_point():
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {_ops.legacy_name(target._data.dtype)}")
+        return _soft_cross_entropy(lsm, target, weight, reduction, label_smoothing, cdim)
+    nll = _nll_nd(lsm, target, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    return _smoothed(nll, lsm, target, weight, ignore_index, reduction, label_smoothing, cdim)
+
+
+def _class_weighted(lsm: Tensor, weight: Tensor | None, cdim: int) -> Tensor:
+    if weight is None:
+        return lsm
+    view = [1] * lsm.ndim
+    view[cdim] = lsm.shape[cdim]
+    return lsm * weight.reshape(view)
+
+
+def _soft_cross_entropy(lsm: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
+                        label_smoothing: float, cdim: int) -> Tensor:
+    n_classes = lsm.shape[cdim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    prod = _class_weighted(lsm, weight, cdim) * target
+    if reduction == "none":
+        return -prod.sum(cdim)
+    total = -prod.sum()
+    if reduction == "sum":
+        return total
+    return _ops.div_scalar(total, lsm.numel() / n_classes)
+
+
+def _smoothed(nll: Tensor, lsm: Tensor, target: Tensor, weight: Tensor | None,
+              ignore_index: int, reduction: str, eps: float, cdim: int) -> Tensor:
+    """PyTorch's label smoothing: mix the NLL with the mean loss over all classes."""
+    n_classes = lsm.shape[cdim]
+    ignored = target._data == ignore_index
+    smooth = (-(_class_weighted(lsm, weight, cdim).sum(cdim))).masked_fill(
+        Tensor._make(ignored), 0.0)
+    if reduction == "sum":
+        smooth = smooth.sum()
+    elif reduction == "mean":
+        if weight is None:
+            count = Tensor._make(np.asarray((~ignored).sum(), dtype=np.int64))
+        else:
+            kept = target._data[~ignored]
+            count = Tensor._make(_ops.reduce(weight._data[kept], "sum"))
+        smooth = smooth.sum() / count
+    return _ops.mul_scalar(nll, 1 - eps) + _ops.mul_scalar(smooth, eps / n_classes)

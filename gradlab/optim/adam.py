@@ -1,0 +1,120 @@
+"""Adam and AdamW: steps scaled by running averages of the gradient and of its square.
+
+The update, in PyTorch's order of float operations (single-tensor CPU path)::
+
+    step += 1
+    p = p * (1 - lr * wd)    (AdamW)   or   g = g + wd * p   (Adam with weight_decay)
+    m = m.lerp(g, 1 - beta1)
+    v = v * beta2 + (1 - beta2) * g * g
+    denom = sqrt(v) / sqrt(1 - beta2 ** step) + eps      (amsgrad: sqrt of max(v) so far)
+    p = p + (-lr / (1 - beta1 ** step)) * m / denom
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gradlab.optim.optimizer import (
+    Optimizer,
+    addcdiv_,
+    addcmul_,
+    cast,
+    check_flags,
+    check_options,
+    fma,
+    lerp_,
+    mul_,
+    scalar,
+    step_state,
+    zeros_state,
+)
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), with optional L2 ``weight_decay``, ``amsgrad`` and ``maximize``.
+
+    >>> optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    """
+
+    def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        check_options(lr, epsilon=eps)
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        check_options(lr, weight_decay=weight_decay)
+        check_flags(differentiable, fused)
+        defaults = {"lr": lr, "betas": tuple(scalar(b) for b in betas), "eps": eps,
+                    "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+
+    def _state(self, p: Any, amsgrad: bool) -> dict[str, Any]:
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = step_state()
+            state["exp_avg"] = zeros_state(p)
+            state["exp_avg_sq"] = zeros_state(p)
+            if amsgrad:
+                state["max_exp_avg_sq"] = zeros_state(p)
+        return state
+
+    def step(self, closure: Any = None) -> Any:
+        """One Adam update of every parameter that has a gradient."""
+        loss = self._closure(closure)
+        for group in self.param_groups:
+            lr, (beta1, beta2) = scalar(group["lr"]), group["betas"]
+            wd, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
+            for p in self._with_grad(group):
+                state = self._state(p, amsgrad)
+                g = p.grad._data
+                if group["maximize"]:
+                    g = -g
+                step_t = state["step"]
+                step_t._data += 1
+                if wd != 0:
+                    if group["decoupled_weight_decay"]:
+                        mul_(p, 1 - lr * wd)
+                    else:
+                        g = fma(cast(wd, g), p._data, g)
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                lerp_(exp_avg, g, 1 - beta1)
+                mul_(exp_avg_sq, beta2)
+                addcmul_(exp_avg_sq, g, g, 1 - beta2)
+                step = step_t.item()
+                bias_correction1 = 1 - beta1**step
+                bias_correction2 = 1 - beta2**step
+                step_size = lr / bias_correction1
+                bias_correction2_sqrt = bias_correction2**0.5
+                second = exp_avg_sq._data
+                if amsgrad:
+                    second = state["max_exp_avg_sq"]._data
+                    np.maximum(second, exp_avg_sq._data, out=second)
+                denom = np.sqrt(second)
+                denom /= cast(bias_correction2_sqrt, g)
+                denom += cast(eps, g)
+                addcdiv_(p, exp_avg._data, denom, -step_size)
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay`` before each step."""
+
+    def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

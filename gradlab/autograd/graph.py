@@ -9,6 +9,7 @@ broadcasting in one place. Subclasses implement ``backward(*grads)`` for one ope
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,14 @@ FREED_MESSAGE = (
     "they have already been freed). Saved intermediate values of the graph are freed when you "
     "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
     "through the graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter "
+    "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+    "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+    ".grad fields of your parameters to None after use to break the cycle and avoid the leak."
 )
 
 
@@ -171,6 +180,8 @@ class AccumulateGrad(Node):
 def accumulate_grad(t: Any, grad: Any) -> None:
     """Add ``grad`` into ``t.grad``: in place normally, out of place when building a graph."""
     if EXEC.create_graph:
+        if t.grad_fn is None:
+            warnings.warn(CYCLE_WARNING, UserWarning, stacklevel=5)
         g = _as_tensor(grad)
         t._grad = g if t._grad is None else t._grad + g
     elif t._grad is None:
@@ -202,17 +213,17 @@ def _short_name(node: Node) -> str:
 
 def _modified_message(node: Node, value: Any, now: int, expected: int, is_output: bool) -> str:
     if is_output:
-        data, what = value, f", which is output 0 of {_short_name(node)}"
+        data, what = value, f", which is output 0 of {_short_name(node)},"
     else:
         data = value._data
         fn = value.grad_fn
-        what = f", which is output {value._output_nr} of {_short_name(fn)}" if fn else ""
+        what = f", which is output {value._output_nr} of {_short_name(fn)}," if fn else ""
     from gradlab._dtype import FROM_NUMPY
 
     shape = ", ".join(str(s) for s in data.shape)
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [gradlab.{FROM_NUMPY[data.dtype]._legacy} [{shape}]]{what}, is at version "
+        f"operation: [gradlab.{FROM_NUMPY[data.dtype]._legacy} [{shape}]]{what} is at version "
         f"{now}; expected version {expected} instead. " + (
             "Hint: the backtrace further above shows the operation that failed to compute its "
             "gradient. The variable in question was changed in there or anywhere later. Good luck!"

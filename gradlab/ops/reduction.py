@@ -6,6 +6,7 @@ re-inserts the reduced dimensions and broadcasts to the input's shape.
 
 from __future__ import annotations
 
+import warnings
 from collections import namedtuple
 from typing import Any
 
@@ -134,7 +135,8 @@ def _correction(unbiased: Any, correction: Any) -> float:
     return 1.0 if unbiased is None or unbiased else 0.0
 
 
-def _var_parts(a: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any) -> tuple:
+def _var_parts(a: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any,
+               name: str = "var") -> tuple:
     if isinstance(dim, bool):  # var(False) means unbiased=False in PyTorch's old signature
         dim, unbiased = None, dim
     x = a._data
@@ -143,6 +145,10 @@ def _var_parts(a: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: An
     dims = dims_of(dim, x.ndim)
     corr = _correction(unbiased, correction)
     n = _count(x.shape, dims)
+    if n - corr <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
     with np.errstate(invalid="ignore", divide="ignore"):
         var = np.var(x, axis=dims, keepdims=keepdim, ddof=0, dtype=x.dtype) * (
             n / (n - corr) if n - corr > 0 else np.inf)
@@ -153,8 +159,8 @@ class VarBackward0(Node):
     def backward(self, g: Any) -> Any:
         (x,) = self.saved_tensors
         centred = x - x.mean(axis=self.dims, keepdims=True)
-        return expand_back(g, self.shape, self.dims, self.keepdim) * centred * (
-            2.0 / (self.n - self.corr))
+        scale = 2.0 / (self.n - self.corr) if self.n != self.corr else float("nan")
+        return expand_back(g, self.shape, self.dims, self.keepdim) * centred * scale
 
 
 def var(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -169,14 +175,16 @@ class StdBackward0(Node):
     def backward(self, g: Any) -> Any:
         out, x = self.saved_tensors
         centred = x - x.mean(axis=self.dims, keepdims=True)
-        scale = expand_back(g / (out * (self.n - self.corr)), self.shape, self.dims, self.keepdim)
-        return scale * centred
+        # PyTorch's std_backward: grad / (2 std), set to 0 where std == 0, then var's backward
+        half = where(out == 0, 0.0, g / (2 * out))
+        scale = 2.0 / (self.n - self.corr) if self.n != self.corr else float("nan")
+        return expand_back(half, self.shape, self.dims, self.keepdim) * centred * scale
 
 
 def std(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
         correction: Any = None) -> Tensor:
     """Standard deviation, the square root of ``var``."""
-    dims, corr, n, v = _var_parts(a, dim, unbiased, keepdim, correction)
+    dims, corr, n, v = _var_parts(a, dim, unbiased, keepdim, correction, "std")
     return record(np.sqrt(v), StdBackward0, (a,), saved=(a,), save_out=True,
                   shape=a._data.shape, dims=dims, keepdim=keepdim, n=n, corr=corr)
 

@@ -19,6 +19,7 @@ import numpy as np
 from gradlab.autograd.anomaly_mode import ANOMALY
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import EXEC, AccumulateGrad, Node, accumulate_grad
+from gradlab.ops._sum import torch_sum
 
 __all__ = ["backward", "grad", "sum_to"]
 
@@ -38,8 +39,9 @@ def sum_to(g: Any, shape: tuple, node: Node | None = None, index: int = 0) -> An
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
     )
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+    if axes:  # one sum over every reduced dim, in PyTorch's order, as at::sum_to does
+        g = torch_sum(g, axes, keepdims=True) if type(g) is np.ndarray and g.dtype.kind == "f" \
+            else g.sum(axis=axes, keepdims=True)
     return g.reshape(shape) if lead else g
 
 

@@ -37,6 +37,9 @@ CYCLE_WARNING = (
 )
 
 
+_WARNED = {"cycle": False}
+
+
 class ExecState:
     """What the running backward pass needs to know: whether it builds a graph of its own."""
 
@@ -180,7 +183,8 @@ class AccumulateGrad(Node):
 def accumulate_grad(t: Any, grad: Any) -> None:
     """Add ``grad`` into ``t.grad``: in place normally, out of place when building a graph."""
     if EXEC.create_graph:
-        if t.grad_fn is None:
+        if t.grad_fn is None and not _WARNED["cycle"]:  # once per process, as TORCH_WARN_ONCE
+            _WARNED["cycle"] = True
             warnings.warn(CYCLE_WARNING, UserWarning, stacklevel=5)
         g = _as_tensor(grad)
         t._grad = g if t._grad is None else t._grad + g

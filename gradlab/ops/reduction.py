@@ -14,6 +14,7 @@ import numpy as np
 
 from gradlab import _dtype
 from gradlab.autograd.graph import Node
+from gradlab.ops._sum import torch_mean, torch_sum
 from gradlab.ops._util import record
 from gradlab.ops.pointwise import call, where
 from gradlab.tensor import Tensor, _wrap_dim
@@ -90,7 +91,10 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
     out_dt = _dtype.to_dtype(dtype).np if dtype is not None else (
         x.dtype if x.dtype.kind == "f" else np.dtype(np.int64))
     dims = dims_of(dim, x.ndim)
-    out = np.sum(x, axis=dims, keepdims=keepdim, dtype=out_dt)
+    if out_dt.kind == "f" and x.size:
+        out = torch_sum(x.astype(out_dt, copy=False), axis=dims, keepdims=keepdim)
+    else:
+        out = np.sum(x, axis=dims, keepdims=keepdim, dtype=out_dt)
     if dims is None:
         return record(out, SumBackward0, (a,), shape=x.shape)
     return record(out, SumBackward1, (a,), shape=x.shape, dims=dims, keepdim=keepdim)
@@ -98,12 +102,12 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
 
 class MeanBackward0(Node):
     def backward(self, g: Any) -> Any:
-        return expand_back(g / self.n, self.shape, None, False)
+        return expand_back(g, self.shape, None, False) / self.n
 
 
 class MeanBackward1(Node):
     def backward(self, g: Any) -> Any:
-        return expand_back(g / self.n, self.shape, self.dims, self.keepdim)
+        return expand_back(g, self.shape, self.dims, self.keepdim) / self.n
 
 
 def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
@@ -119,7 +123,10 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
                            "Hint: call .float() first.")
     dims = dims_of(dim, x.ndim)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.mean(x, axis=dims, keepdims=keepdim, dtype=x.dtype)
+        if x.size:
+            out = torch_mean(x, axis=dims, keepdims=keepdim)
+        else:
+            out = np.mean(x, axis=dims, keepdims=keepdim, dtype=x.dtype)
     n = _count(x.shape, dims)
     if dims is None:
         return record(out, MeanBackward0, (a,), shape=x.shape, n=n)

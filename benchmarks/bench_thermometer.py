@@ -29,7 +29,7 @@ def train_framework(torch: Any) -> tuple[float, list[float]]:
         loss.backward()
         with torch.no_grad():
             params -= LR * params.grad
-    return float(loss), params.detach().tolist()
+    return loss.item(), params.detach().tolist()
 
 
 def train_numpy() -> tuple[float, list[float]]:

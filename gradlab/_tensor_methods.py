@@ -89,6 +89,7 @@ for _name in ("add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sq
     METHODS[_name + "_"] = inplace.inplace(METHODS[_name])
 METHODS["subtract_"], METHODS["multiply_"], METHODS["clip_"] = (
     METHODS["sub_"], METHODS["mul_"], METHODS["clamp_"])
+METHODS["masked_fill_"] = inplace.inplace(I.masked_fill)
 
 OPERATORS = {
     "__add__": _binop(P.add), "__sub__": _binop(P.sub, P.rsub), "__mul__": _binop(P.mul),
@@ -121,7 +122,7 @@ def _install() -> None:
     Tensor.__invert__ = lambda a: P.logical_not(a) if a._data.dtype == np.bool_ else Tensor._make(
         np.invert(a._data))
     Tensor.__getitem__ = I.getitem
-    Tensor.__setitem__ = I.setitem
+    Tensor.__setitem__ = inplace.setitem
     Tensor.T = property(S.T, doc="The dimensions reversed (the transpose of a matrix).")
     Tensor.mT = property(S.mT, doc="The last two dimensions swapped.")
     Tensor.H = Tensor.T

@@ -8,6 +8,7 @@ backward can tell when a saved value was changed in place. The operations themse
 
 from __future__ import annotations
 
+import re
 import warnings
 import weakref
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ from gradlab import _dtype
 from gradlab._size import Size
 from gradlab.autograd.graph import AccumulateGrad, RemovableHandle
 
-__all__ = ["Tensor", "device"]
+__all__ = ["Tensor", "device", "check_device"]
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -30,25 +31,58 @@ NONLEAF_GRAD_WARNING = (
 )
 
 
-class device:
-    """Where a tensor lives; gradlab only has the CPU."""
+# C++ type names, which PyTorch shows in some messages ("expected ... double != float").
+_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "float16": "c10::Half", "bool": "bool", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char"}
 
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:
-        if str(type).split(":")[0] != "cpu":
-            raise RuntimeError(f"gradlab runs on the CPU only; got device '{type}'")
-        self.type, self.index = "cpu", None
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                 "privateuseone")
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")
+
+
+class device:
+    """Where a tensor lives. Any PyTorch device can be named; gradlab computes on the CPU only."""
+
+    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if isinstance(type, int):
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        match = _DEVICE_STRING.fullmatch(str(type))
+        if match is None:
+            raise RuntimeError(f"Invalid device string: '{type}'")
+        if match[1] not in _DEVICE_TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start "
+                               f"of device string: {type}")
+        self.type = match[1]
+        self.index = int(match[2]) if match[2] is not None else index
 
     def __repr__(self) -> str:
-        return "device(type='cpu')"
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
 
     def __str__(self) -> str:
-        return "cpu"
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, device) or other == "cpu"
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:
-        return hash("cpu")
+        return hash((self.type, self.index))
+
+
+def check_device(dev: Any) -> None:
+    """Refuse to put data on a device other than the CPU, as PyTorch does without CUDA."""
+    if dev is None:
+        return
+    d = device(dev)
+    if d.type == "cuda":
+        raise AssertionError("Torch not compiled with CUDA enabled\n"
+                             "Hint: gradlab runs on the CPU; drop .cuda() / device='cuda'.")
+    if d.type != "cpu":
+        raise RuntimeError(f"gradlab runs on the CPU only; got device '{d}'")
 
 
 CPU = device()
@@ -188,8 +222,10 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return the tensor (leaves only)."""
-        if requires_grad and self._data.dtype.kind != "f" and self.grad_fn is None:
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad and self.grad_fn is not None:
+            return self  # a non-leaf already requires grad; PyTorch allows asking again
         self.requires_grad = requires_grad
         return self
 
@@ -211,9 +247,17 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
             if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' "
+                                   f"to a tensor of size '{list(self.shape)}'. Please ensure that "
+                                   "the gradient and the tensor are the same size")
             if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value.dtype.name]}' "
+                    f"to a tensor with grad_dtype '{self.dtype._legacy[:-6]}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+                    "the tensor's grad_dtype attribute with a specific dtype, or None to allow any "
+                    "dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its "
+                    "gradient may break downstream systems that assume they match.")
         self._grad = value
 
     @property
@@ -334,7 +378,8 @@ class Tensor:
         fn = self.grad_fn
         return format_tensor(self._data, dtype=self.dtype.name,
                              default_dtype=_dtype.get_default_dtype().name,
-                             requires_grad=self._rg, grad_fn=fn.name() if fn is not None else None)
+                             requires_grad=self._rg,
+                             grad_fn=type(fn).__name__ if fn is not None else None)
 
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
@@ -351,7 +396,7 @@ class Tensor:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol at the moment.  If you were attempting to "
                                "deepcopy a module, this may be because of a "
-                               "torch.nn.utils.weight_norm "
+                               "gradlab.nn.utils.weight_norm "
                                "usage, see https://github.com/pytorch/pytorch/pull/103001")
         new = type(self).__new__(type(self))
         Tensor._init(new, self._data.copy(), self._rg, None)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from gradlab.autograd.grad_mode import STATE, no_grad
-from gradlab.autograd.graph import EXEC, FREED_MESSAGE, Node
+from gradlab.autograd.graph import EXEC, FREED_MESSAGE, Node, _modified_message
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -43,15 +43,10 @@ class FunctionCtx:
     def saved_tensors(self) -> tuple:
         if self._saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        out = []
         for t, version in self._saved:
             if t is not None and t._vc[0] != version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: is at version {t._vc[0]}; expected version {version} "
-                    "instead.")
-            out.append(t)
-        return tuple(out)
+                raise RuntimeError(_modified_message(self, t, t._vc[0], version, False))
+        return tuple(t for t, _ in self._saved)
 
     def mark_dirty(self, *tensors: Any) -> None:
         """Accepted for compatibility; gradlab's forward runs on its own outputs."""
@@ -76,11 +71,14 @@ class BackwardCFunction(Node):
         if len(result) != self.n_args:
             raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
                                f"(expected {self.n_args}, got {len(result)})")
+        for g in result:
+            if g is not None and not isinstance(g, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
         out = []
         for pos in self.tensor_positions:
             g = result[pos]
             if g is not None and not EXEC.create_graph:
-                g = g._data if isinstance(g, Tensor) else g
+                g = g._data
             out.append(g)
         return tuple(out)
 

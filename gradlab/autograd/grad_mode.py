@@ -51,7 +51,16 @@ class _GradMode:
         return type(self)()
 
 
-class no_grad(_GradMode):
+class _NoParamDecorator(_GradMode):
+    """A mode that also decorates without parentheses: ``@no_grad`` as well as ``@no_grad()``."""
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):
     """Run a block (or a decorated function) without recording operations for autograd.
 
     >>> with gradlab.no_grad():
@@ -60,13 +69,8 @@ class no_grad(_GradMode):
 
     mode = False
 
-    def __init__(self, orig_func: Callable[..., Any] | None = None) -> None:
-        if orig_func is not None:  # used as @no_grad without parentheses? PyTorch refuses too
-            raise TypeError("no_grad.__init__() takes 1 positional argument but 2 were given\n"
-                            "Hint: write @gradlab.no_grad() with parentheses.")
 
-
-class enable_grad(_GradMode):
+class enable_grad(_NoParamDecorator):
     """Turn recording back on inside a ``no_grad`` block."""
 
     mode = True
@@ -96,6 +100,10 @@ class set_grad_enabled(_GradMode):
 
     def __enter__(self) -> None:
         STATE.enabled = self.mode
+
+    def __call__(self, fn: F) -> F:
+        STATE.enabled = self._prev  # used as a decorator: only the calls change the mode
+        return super().__call__(fn)
 
     def clone(self) -> set_grad_enabled:
         prev = STATE.enabled

@@ -98,9 +98,9 @@ def gradcheck(
                 for flat in range(x.size):
                     orig = x.flat[flat]
                     x.flat[flat] = orig + eps
-                    plus = _outputs(func, xs)[j]._data
+                    plus = _outputs(func, xs)[j]._data.copy()  # a view of x would change
                     x.flat[flat] = orig - eps
-                    minus = _outputs(func, xs)[j]._data
+                    minus = _outputs(func, xs)[j]._data.copy()
                     x.flat[flat] = orig
                     numeric.flat[flat] = np.sum((plus - minus) * v) / (2 * eps)
             bad = ~(np.abs(analytic[k] - numeric) <= atol + rtol * np.abs(numeric))

@@ -13,15 +13,14 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
-from gradlab.tensor import Tensor, device
+from gradlab.tensor import Tensor, check_device
 
 _NUMPY_OK = {np.dtype(t) for t in ("float64", "float32", "float16", "int64", "int32", "int16",
                                    "int8", "uint8", "bool")}
 
 
 def _finish(data: np.ndarray, requires_grad: bool, dev: Any = None) -> Tensor:
-    if dev is not None:
-        device(str(dev))
+    check_device(dev)
     t = Tensor._make(data)
     if requires_grad:
         if data.dtype.kind != "f":
@@ -102,7 +101,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
             "To copy construct from a tensor, it is recommended to use "
             "sourceTensor.detach().clone() "
             "or sourceTensor.detach().clone().requires_grad_(True), rather than "
-            "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
+            "gradlab.tensor(sourceTensor).", UserWarning, stacklevel=2)
     if dtype is not None:
         dt = _dtype.to_dtype(dtype, "tensor")
         arr = np.array(_unwrap(data) if not isinstance(data, np.ndarray) else data, dtype=dt.np)
@@ -127,19 +126,31 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     return Tensor._make(_infer(arr))
 
 
-def _size(size: tuple) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+def _size(size: tuple, name: str = "zeros") -> tuple[int, ...]:
+    """``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros([2, 3])``, checked with PyTorch's messages."""
+    packed = len(size) == 1 and isinstance(size[0], (tuple, list))
+    if packed:
         size = tuple(size[0])
     out = []
-    for s in size:
+    for i, s in enumerate(size):
         if isinstance(s, Tensor):
             s = s.item()
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"zeros(): argument 'size' must be tuple of ints, but found element of "
-                            f"type {type(s).__name__} at pos {len(out)}")
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+            kind = type(s).__name__
+            if len(size) == 1 and not packed:
+                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
+                                f"not {kind}")
+            if i == 0:
+                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
+                                f"but found element of type {kind} at pos 0")
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got {kind}\"")
         out.append(int(s))
+    if any(s < 0 for s in out):
+        if name == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        neg = next(s for s in out if s < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: {out}")
     return tuple(out)
 
 
@@ -152,12 +163,12 @@ def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(_size(size), dtype=_dt(dtype, "ones")), requires_grad, device)
+    return _finish(np.ones(_size(size, "ones"), dtype=_dt(dtype, "ones")), requires_grad, device)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uninitialised in PyTorch; zeros here, so notebooks stay deterministic."""
-    return _finish(np.zeros(_size(size), dtype=_dt(dtype, "empty")), requires_grad, device)
+    return _finish(np.zeros(_size(size, "empty"), dtype=_dt(dtype, "empty")), requires_grad, device)
 
 
 def _fill_dtype(value: Any) -> np.dtype:
@@ -171,7 +182,10 @@ def _fill_dtype(value: Any) -> np.dtype:
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     dt = _dtype.to_dtype(dtype, "full").np if dtype is not None else _fill_dtype(fill_value)
-    return _finish(np.full(_size((size,)), fill_value, dtype=dt), requires_grad, device)
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    return _finish(np.full(_size((size,), "full"), fill_value, dtype=dt), requires_grad, device)
 
 
 def _like(a: Tensor, dtype: Any) -> np.dtype:
@@ -228,11 +242,15 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     dt = _dt(dtype, "linspace")
     if steps == 1:
         return _finish(np.full(1, start, dtype=dt), requires_grad, device)
+    # PyTorch's kernel fills the first half as start + step * i and the second half as
+    # end - step * (steps - 1 - i), each with one fused multiply-add: a wider type emulates it.
+    wide = np.float64 if dt.itemsize < 8 else np.longdouble
     s, e = dt.type(start), dt.type(end)
-    step = (e - s) / dt.type(steps - 1) if steps > 1 else dt.type(0)
-    idx = np.arange(steps, dtype=dt)
-    half = steps // 2
-    out = np.where(np.arange(steps) < half, s + step * idx, e - step * (steps - 1 - idx))
+    step = wide(dt.type((e - s) / dt.type(steps - 1)))
+    idx = np.arange(steps)
+    low = step * idx.astype(wide) + wide(s)
+    high = wide(e) - step * (steps - 1 - idx).astype(wide)
+    out = np.where(idx < steps // 2, low, high)
     return _finish(out.astype(dt), requires_grad, device)
 
 
@@ -253,14 +271,14 @@ def _gen(generator: Any) -> Any:
 def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1); the same numbers as PyTorch after the same ``manual_seed``."""
-    out = _gen(generator).uniform(_size(size), 0.0, 1.0, _dt(dtype, "rand"))
+    out = _gen(generator).uniform(_size(size, "rand"), 0.0, 1.0, _dt(dtype, "rand"))
     return _finish(out, requires_grad, device)
 
 
 def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples; the same numbers as PyTorch after the same ``manual_seed``."""
-    out = _gen(generator).normal(_size(size), 0.0, 1.0, _dt(dtype, "randn"))
+    out = _gen(generator).normal(_size(size, "randn"), 0.0, 1.0, _dt(dtype, "randn"))
     return _finish(out, requires_grad, device)
 
 
@@ -269,7 +287,7 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = No
     if size is None:
         low, high, size = 0, low, high
     dt = _dtype.to_dtype(dtype).np if dtype is not None else np.dtype(np.int64)
-    out = _gen(generator).randint(int(low), int(high), _size((size,))).astype(dt)
+    out = _gen(generator).randint(int(low), int(high), _size((size,), "randint")).astype(dt)
     return _finish(out, requires_grad, device)
 
 
@@ -289,5 +307,6 @@ def randn_like(a: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> 
 
 def normal(mean: float, std: float, size: Any, *, generator: Any = None, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
-    out = _gen(generator).normal(_size((size,)), float(mean), float(std), _dt(dtype, "normal"))
+    out = _gen(generator).normal(_size((size,), "normal"), float(mean), float(std),
+                                 _dt(dtype, "normal"))
     return _finish(out, requires_grad)

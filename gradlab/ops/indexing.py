@@ -1,9 +1,10 @@
-"""Indexing and joining: ``x[...]``, ``x[...] = v``, ``unbind``, ``split``, ``stack``, ``cat``.
+"""Indexing and joining: ``x[...]``, ``unbind``, ``split``, ``stack``, ``cat``, ``where``.
 
 Basic indexing (ints, slices, ``None``, ``...``) is applied one dimension at a time, the way
 PyTorch does it, so ``M[0, 1:]`` records ``SelectBackward0`` then ``SliceBackward0``; lists,
 index tensors and masks record one ``IndexBackward0``. The backward of a selection puts the
-gradient into zeros shaped like the input (``embed``).
+gradient into zeros shaped like the input (``embed``). Writing (``x[...] = v``) is in
+``inplace.py``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,7 @@ from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import edge, record
 from gradlab.ops.shape import as_view, unsqueeze
-from gradlab.tensor import Tensor, _wrap_dim
-
-INPLACE_VIEW_LIMIT = (
-    "gradlab does not support in-place changes to a view of a tensor whose history autograd "
-    "records.\nHint: index in one step (y[0, 1] = v instead of y[0][1] = v), or work on a "
-    ".clone()."
-)
+from gradlab.tensor import _C_NAMES, Tensor, _wrap_dim
 
 
 class IndexPutBackward0(Node):
@@ -65,20 +60,113 @@ class IndexBackward0(Node):
         return embed(g, self.shape, self.key, accumulate=True)
 
 
-def _is_advanced(k: Any) -> bool:
+def _item(k: Any) -> Any:
+    """One entry of an index: an int, slice, None or Ellipsis, or an array (advanced)."""
     if isinstance(k, Tensor):
-        return k.ndim > 0 or k._data.dtype == np.bool_
-    return isinstance(k, (list, np.ndarray, bool, np.bool_))
-
-
-def _raw_index(k: Any) -> Any:
-    if isinstance(k, Tensor):
-        if k._data.dtype.kind not in "iub":
+        k = k._data
+        if k.dtype.kind not in "iub":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return k._data if k.ndim > 0 or k._data.dtype == np.bool_ else int(k._data)
-    if isinstance(k, list):
+        return int(k) if k.ndim == 0 and k.dtype != np.bool_ else k
+    if k is None or k is Ellipsis or isinstance(k, slice):
+        return k
+    if isinstance(k, (bool, np.bool_)):
         return np.asarray(k)
-    return k
+    if isinstance(k, (int, np.integer)):
+        return int(k)
+    if isinstance(k, (list, tuple, np.ndarray)):
+        arr = np.asarray(_unwrap(k))
+        if arr.size == 0:
+            arr = arr.astype(np.int64)
+        if arr.dtype.kind not in "iub":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return arr
+    if isinstance(k, str):
+        raise TypeError(f"new(): invalid data type '{type(k).__name__}'")
+    raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                     f"Variables are valid indices (got {type(k).__name__})")
+
+
+def _unwrap(k: Any) -> Any:
+    if isinstance(k, Tensor):
+        return k._data
+    return [_unwrap(x) for x in k] if isinstance(k, (list, tuple)) else k
+
+
+def split_index(shape: tuple, key: Any) -> tuple[list, tuple, tuple | None]:
+    """PyTorch's two steps: ``x[key]`` is ``x[basic][advanced]`` (ints, slices and None first).
+
+    Returns the entries (Ellipsis spelled out as slices), the basic key (a numpy view) and the
+    advanced key for its result.
+    """
+    items = [_item(k) for k in (key if isinstance(key, tuple) else (key,))]
+    if not shape and any(isinstance(k, slice) for k in items):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    used = sum(1 if not isinstance(k, np.ndarray) else (k.ndim if k.dtype == np.bool_ else 1)
+               for k in items if k is not None and k is not Ellipsis)
+    if used > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    basic, adv, dim, advanced = [], [], 0, False
+    expanded: list = []
+    for i, k in enumerate(items):
+        if isinstance(k, np.ndarray) and k.ndim == 0:  # True/False: a new dim, kept or emptied
+            basic.append(None)
+            adv.append(np.arange(int(k)))
+            advanced = True
+        elif isinstance(k, np.ndarray):
+            n = k.ndim if k.dtype == np.bool_ else 1
+            basic += [slice(None)] * n
+            adv.append(k)
+            dim, advanced = dim + n, True
+        elif isinstance(k, int):
+            size = shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {i} with size {size}")
+            basic.append(k)
+            dim += 1
+        elif k is Ellipsis:  # the first one spans the dims no other entry uses
+            span, used = len(shape) - used, len(shape)
+            basic += [slice(None)] * span
+            adv += [slice(None)] * span
+            dim += span
+            expanded += [slice(None)] * span
+            continue
+        else:  # a slice or None
+            if isinstance(k, slice) and k.step == 0:
+                raise ValueError("slice step cannot be zero")
+            basic.append(k)
+            adv.append(slice(None))
+            dim += k is not None
+        expanded.append(k)
+    return expanded, tuple(basic) + (Ellipsis,), (tuple(adv) if advanced else None)
+
+
+def check_advanced(shape: tuple, adv: tuple) -> None:
+    """PyTorch's messages for masks of the wrong shape and indices out of range."""
+    pos = ordinal = 0
+    arrays = []
+    for k in adv:
+        if isinstance(k, slice):
+            pos += 1
+        elif k.dtype == np.bool_:
+            for j, (m, t) in enumerate(zip(k.shape, shape[pos:])):
+                if m != t:
+                    raise IndexError(f"The shape of the mask {list(k.shape)} at index {j} does "
+                                     "not match the shape of the indexed tensor "
+                                     f"{list(shape)} at index {pos + j}")
+            pos, ordinal = pos + k.ndim, ordinal + k.ndim
+        else:
+            n = shape[pos]
+            bad = k[(k < -n) | (k >= n)]
+            if bad.size:
+                raise IndexError(f"index {bad.flat[0]} is out of bounds for dimension {ordinal} "
+                                 f"with size {n}")
+            arrays.append(k.shape)
+            pos, ordinal = pos + 1, ordinal + 1
+    try:
+        np.broadcast_shapes(*arrays)
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
+                         f"shapes {', '.join(str(list(s)) for s in arrays)}") from None
 
 
 def select(a: Tensor, dim: int, index: int) -> Tensor:
@@ -87,7 +175,8 @@ def select(a: Tensor, dim: int, index: int) -> Tensor:
     if not -size <= index < size:
         raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
     key = (slice(None),) * d + (int(index),)
-    return as_view(record(a._data[key], SelectBackward0, (a,), shape=a._data.shape, key=key), a)
+    view = a._data[key + (Ellipsis,)]  # with the Ellipsis numpy returns a 0-d view, not a copy
+    return as_view(record(view, SelectBackward0, (a,), shape=a._data.shape, key=key), a)
 
 
 def _slice(a: Tensor, dim: int, s: slice) -> Tensor:
@@ -98,109 +187,33 @@ def _slice(a: Tensor, dim: int, s: slice) -> Tensor:
 
 
 def getitem(a: Tensor, key: Any) -> Tensor:
-    """``a[key]`` with PyTorch's rules and ``grad_fn`` names."""
-    key = key if isinstance(key, tuple) else (key,)
-    if any(_is_advanced(k) for k in key):
-        raw = tuple(_raw_index(k) for k in key)
-        try:
-            out = a._data[raw]
-        except IndexError as e:
-            raise IndexError(str(e).replace("axis", "dimension")) from None
-        return record(np.array(out), IndexBackward0, (a,), shape=a._data.shape, key=raw)
-    used = sum(1 for k in key if k is not None and k is not Ellipsis)
-    if used > a.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
+    """``a[key]`` with PyTorch's rules and ``grad_fn`` names.
+
+    Ints, slices and None are applied one dimension at a time (``SelectBackward0``,
+    ``SliceBackward0``, ``UnsqueezeBackward0``); lists, index tensors and masks then make one
+    ``IndexBackward0`` on the result, so ``x[1, :, [0, 1]]`` has PyTorch's shape, not numpy's.
+    """
+    items, _, adv = split_index(a._data.shape, key)
     out, dim = a, 0
-    for k in key:
-        if k is Ellipsis:
-            dim += a.ndim - used
-        elif k is None:
+    for k in items:
+        if k is None or (isinstance(k, np.ndarray) and k.ndim == 0):
             out = unsqueeze(out, dim)
             dim += 1
         elif isinstance(k, slice):
             if k != slice(None):
                 out = _slice(out, dim, k)
             dim += 1
+        elif isinstance(k, np.ndarray):
+            dim += k.ndim if k.dtype == np.bool_ else 1
         else:
-            out = select(out, dim, int(_raw_index(k)))
+            out = select(out, dim, k)
+    if adv is not None:
+        check_advanced(out._data.shape, adv)
+        return record(out._data[adv], IndexBackward0, (out,), shape=out._data.shape, key=adv)
     if out is a:  # x[:] or x[...] is a view, not the same tensor
         out = as_view(record(a._data[...], SliceBackward0, (a,), shape=a._data.shape,
                              key=(Ellipsis,)), a)
     return out
-
-
-# -- writing -----------------------------------------------------------------------------------
-
-
-class CopySlices(Node):
-    def backward(self, g: Any) -> tuple:
-        key = self.key
-        gv = g[key] if self.needs(1) else None
-        if not self.needs(0):
-            return None, gv
-        mask = np.ones(self._meta[0][0], dtype=bool)
-        mask[key] = False
-        return g * mask, gv
-
-
-def check_inplace(a: Tensor) -> None:
-    """PyTorch's refusals of in-place changes autograd could not account for."""
-    if not STATE.enabled:
-        return
-    if a.grad_fn is None and a._rg:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation.\n"
-            "Hint: update parameters inside `with gradlab.no_grad():`.")
-    base = a._base
-    if base is not None and base.grad_fn is None and base._rg:
-        raise RuntimeError(
-            "a view of a leaf Variable that requires grad is being used in an in-place operation.")
-
-
-def castable(src: np.dtype, dst: np.dtype) -> bool:
-    """PyTorch's canCast: no float to integer, no number to bool."""
-    order = {"b": 0, "u": 1, "i": 1, "f": 2}
-    return order[src.kind] <= order[dst.kind]
-
-
-def cast_error(src: np.dtype, dst: np.dtype) -> RuntimeError:
-    names = {d.np: d._legacy[:-6] for d in _dtype.ALL}
-    return RuntimeError(f"result type {names[src]} can't be cast to the desired output type "
-                        f"{names[dst]}")
-
-
-def write(a: Tensor, key: Any, values: Any) -> None:
-    """Assign into ``a._data[key]`` with PyTorch's messages for read-only and mis-shaped writes."""
-    try:
-        a._data[key] = values
-    except ValueError as e:
-        if "read-only" in str(e):
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers to "
-                "a single memory location. Please clone() the tensor before performing the "
-                "operation.") from None
-        shape = list(np.shape(values))
-        raise RuntimeError(f"shape mismatch: value tensor of shape {shape} cannot be broadcast "
-                           f"to indexing result of shape {list(a._data[key].shape)}") from None
-
-
-def setitem(a: Tensor, key: Any, value: Any) -> None:
-    """``a[key] = value``; recorded as ``CopySlices`` when autograd is tracking either side."""
-    check_inplace(a)
-    key = key if isinstance(key, tuple) else (key,)
-    key = tuple(_raw_index(k) for k in key)
-    v_rg = isinstance(value, Tensor) and value._rg
-    vdata = value._data if isinstance(value, Tensor) else value  # copy_ semantics: any cast
-    recording = STATE.enabled and (a._rg or v_rg)
-    if recording:
-        if a._base is not None and (a._base._rg or v_rg):
-            raise RuntimeError(INPLACE_VIEW_LIMIT)
-        node = CopySlices((edge(a), edge(value)), ((a._data.shape, a._data.dtype),))
-        node.key = key
-    write(a, key, vdata)
-    a._vc[0] += 1
-    if recording:
-        a.grad_fn, a._rg, a._output_nr = node, True, 0
 
 
 # -- splitting and joining ------------------------------------------------------------------------
@@ -226,7 +239,7 @@ def _multi_output(a: Tensor, parts: list[np.ndarray], node_cls: type[Node], **at
 def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim`` as a tuple; what ``w, b = params`` and iteration use."""
     d = _wrap_dim(dim, a.ndim)
-    parts = [a._data[(slice(None),) * d + (i,)] for i in range(a._data.shape[d])]
+    parts = [a._data[(slice(None),) * d + (i, Ellipsis)] for i in range(a._data.shape[d])]
     return _multi_output(a, parts, UnbindBackward0, dim=d)
 
 
@@ -284,7 +297,7 @@ class CatBackward0(Node):
 def cat(tensors: Any, dim: int = 0) -> Tensor:
     tensors = [t for t in tensors]
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError("gradlab.cat(): expected a non-empty list of Tensors")
     ref = next((t for t in tensors if t.shape != (0,)), tensors[0])
     d = _wrap_dim(dim, ref.ndim)
     for i, t in enumerate(tensors):
@@ -336,5 +349,29 @@ def nonzero(a: Tensor, *, as_tuple: bool = False) -> Any:
     return Tensor._make(np.stack(idx, axis=1).astype(np.int64))
 
 
+class MaskedFillBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        return g * ~self.mask
+
+
+class MaskedFillBackward1(Node):
+    def backward(self, g: Any) -> tuple:
+        m = self.mask
+        return (g * ~m if self.needs(0) else None), ((g * m).sum() if self.needs(1) else None)
+
+
 def masked_fill(a: Tensor, mask: Tensor, value: Any) -> Tensor:
-    return where(mask, Tensor._make(np.asarray(value, dtype=a._data.dtype)), a)
+    """``a`` with ``value`` written where ``mask`` is True (mask and ``a`` broadcast)."""
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{_C_NAMES[_dtype.FROM_NUMPY[m.dtype].name]}")
+    is_tensor = isinstance(value, Tensor)
+    if is_tensor and value.ndim:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    fill = value._data if is_tensor else value
+    out = np.where(m, np.asarray(fill).astype(a._data.dtype), a._data)
+    if is_tensor:
+        return record(out, MaskedFillBackward1, (a, value), mask=m)
+    return record(out, MaskedFillBackward0, (a,), mask=m)

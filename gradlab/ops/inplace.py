@@ -1,9 +1,10 @@
-"""In-place operations (``add_``, ``mul_``, ``zero_``, ``x += 1``) with PyTorch's autograd rules.
+"""In-place changes (``add_``, ``x += 1``, ``x[key] = v``) with PyTorch's autograd rules.
 
 An in-place op computes the out-of-place result from a snapshot of the old values, writes it
 into the tensor's own memory and bumps the version counter, so backward can detect saved
 values that changed. Autograd refuses in-place changes to leaves that require grad unless
-gradient recording is off (``no_grad``), exactly like PyTorch.
+gradient recording is off (``no_grad``), exactly like PyTorch. A change made through a view
+rewrites the base's history as ``CopySlices``, as PyTorch does.
 """
 
 from __future__ import annotations
@@ -13,11 +14,191 @@ from typing import Any
 
 import numpy as np
 
+from gradlab import _dtype
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import Node
-from gradlab.ops._util import record
-from gradlab.ops.indexing import INPLACE_VIEW_LIMIT, cast_error, castable, check_inplace, write
+from gradlab.ops._util import edge, record
+from gradlab.ops.indexing import (
+    SplitBackward0,
+    UnbindBackward0,
+    check_advanced,
+    embed,
+    split_index,
+)
+from gradlab.ops.shape import expanded_shape
 from gradlab.tensor import Tensor
+
+INPLACE_VIEW_LIMIT = (
+    "gradlab does not support in-place changes through a view of a tensor whose memory is not "
+    "contiguous (made by from_numpy of a strided array).\nHint: work on a .clone()."
+)
+
+
+# -- x[key] = value ------------------------------------------------------------------------------
+
+
+def _at(x: Any, basic: tuple, adv: tuple | None) -> Any:
+    """``x[basic][adv]``: the part of ``x`` (an array or a tensor) an assignment wrote to."""
+    part = x[basic]
+    return part if adv is None else part[adv]
+
+
+class CopySlices(Node):
+    """``base[key] = value``: the written region's gradient goes to ``value``, the rest to base.
+
+    After an in-place op through a view, ``fn`` is that op's own node: it turns the region's
+    gradient into gradients for the view's old values (written back into base's) and the op's
+    other inputs, whose edges follow base's in ``next_functions``, as in PyTorch.
+    """
+
+    fn: Node | None = None
+
+    def name(self) -> str:
+        return "gradlab::autograd::CopySlices"
+
+    def backward(self, g: Any) -> tuple:
+        part = _at(g, self.basic, self.adv)
+        mask = np.ones(self._meta[0][0], dtype=bool)
+        mask[self.basic][self.adv if self.adv is not None else ...] = False
+        if self.fn is None:
+            return (g * mask if self.needs(0) else None), (part if self.needs(1) else None)
+        grads = self.fn.apply(part)
+        base = None
+        if self.needs(0):
+            base = g * mask
+            if grads[0] is not None:
+                base = base + embed(grads[0], self._meta[0][0], self.adv)
+        return (base, *grads[1:])
+
+    def release(self) -> None:
+        super().release()
+        if self.fn is not None:
+            self.fn.release()
+
+
+class IndexPutBackward0Assign(CopySlices):
+    """``x[index] = v`` with no view in between: ``index_put_`` in PyTorch."""
+
+    def name(self) -> str:
+        return "IndexPutBackward0"
+
+
+class CopyBackwardsAssign(CopySlices):
+    def name(self) -> str:
+        return "gradlab::autograd::CopyBackwards"
+
+
+class FillBackward3Assign(CopySlices):
+    def name(self) -> str:
+        return "FillBackward3"
+
+
+# what repr(tensor) shows: grad_fn=<IndexPutBackward0>
+for _cls in (IndexPutBackward0Assign, CopyBackwardsAssign, FillBackward3Assign):
+    _cls.__name__ = _cls.__qualname__ = _cls.__name__.removesuffix("Assign")
+
+
+def _assignment(a: Tensor, basic: tuple, adv: tuple | None, value: Any) -> type[CopySlices]:
+    """The node PyTorch records for ``a[key] = value``: CopySlices when it wrote through a view
+    (an int, a partial slice, None), else index_put_, copy_ or fill_ on ``a`` itself."""
+    view = a._data[basic]
+    if view.shape != a._data.shape or view.strides != a._data.strides or (
+            view.__array_interface__["data"][0] != a.data_ptr()):
+        return CopySlices
+    if adv is not None:
+        return IndexPutBackward0Assign
+    return FillBackward3Assign if np.ndim(value) == 0 else CopyBackwardsAssign
+
+
+def check_inplace(a: Tensor) -> None:
+    """PyTorch's refusals of in-place changes autograd could not account for."""
+    if not STATE.enabled:
+        return
+    if isinstance(a.grad_fn, (UnbindBackward0, SplitBackward0)):
+        name = a.grad_fn.name()
+        raise RuntimeError(
+            f"Output {a._output_nr} of {name[:name.rindex('Backward')]} is a view and is being "
+            "modified inplace. This view is the output of a function that returns multiple views. "
+            "Such functions do not allow the output views to be modified inplace. You should "
+            "replace the inplace operation by an out-of-place one.")
+    if a.grad_fn is None and a._rg:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.\n"
+            "Hint: update parameters inside `with gradlab.no_grad():`.")
+    base = a._base
+    if base is not None and base.grad_fn is None and base._rg:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def castable(src: np.dtype, dst: np.dtype) -> bool:
+    """PyTorch's canCast: no float to integer, no number to bool."""
+    order = {"b": 0, "u": 1, "i": 1, "f": 2}
+    return order[src.kind] <= order[dst.kind]
+
+
+def cast_error(src: np.dtype, dst: np.dtype) -> RuntimeError:
+    names = {d.np: d._legacy[:-6] for d in _dtype.ALL}
+    return RuntimeError(f"result type {names[src]} can't be cast to the desired output type "
+                        f"{names[dst]}")
+
+
+def write(a: Tensor, basic: tuple, adv: tuple | None, values: Any) -> None:
+    """Assign into ``a._data[basic][adv]`` with PyTorch's messages for impossible writes."""
+    target = a._data[basic]
+    if adv is None:  # a copy: the values must expand to the target's shape
+        shape = np.shape(values)
+        while len(shape) > target.ndim and shape[0] == 1:
+            shape = shape[1:]
+        legacy = values.dtype._legacy if isinstance(values, Tensor) else "FloatTensor"
+        expanded_shape(shape if len(shape) <= target.ndim else np.shape(values), target.shape,
+                       legacy)
+    try:
+        target[adv if adv is not None else ...] = values._data if isinstance(
+            values, Tensor) else values
+    except ValueError as e:
+        if "read-only" in str(e):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to "
+                "a single memory location. Please clone() the tensor before performing the "
+                "operation.") from None
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(values))} "
+                           "cannot be broadcast to indexing result of shape "
+                           f"{list(target[adv].shape)}") from None
+
+
+def setitem(a: Tensor, key: Any, value: Any) -> None:
+    """``a[key] = value``; recorded as ``CopySlices`` when autograd is tracking either side."""
+    items, basic, adv = split_index(a._data.shape, key)
+    if STATE.enabled and a._rg and a.grad_fn is None and any(type(k) is int for k in items):
+        raise RuntimeError(  # PyTorch selects first, then writes into that view
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    check_inplace(a)
+    if adv is not None:
+        check_advanced(a._data[basic].shape, adv)
+    v_rg = isinstance(value, Tensor) and value._rg
+    recording = STATE.enabled and (a._rg or v_rg)
+    if recording and a._base is not None:  # through a view: an in-place op on the view
+        apply_inplace(a, _index_put, key, value)
+        return
+    if recording:
+        node = _assignment(a, basic, adv, value)((edge(a), edge(value)),
+                                                 ((a._data.shape, a._data.dtype),))
+        node.basic, node.adv = basic, adv
+    write(a, basic, adv, value)  # copy_ semantics: any dtype is cast
+    a._vc[0] += 1
+    if recording:
+        a.grad_fn, a._rg, a._output_nr = node, True, 0
+
+
+def _index_put(a: Tensor, key: Any, value: Any) -> Tensor:
+    """``a`` with ``a[key] = value`` applied, out of place."""
+    out = a.clone()
+    setitem(out, key, value)
+    return out
+
+
+# -- in-place operations ---------------------------------------------------------------------
 
 
 def apply_inplace(self: Tensor, op: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
@@ -26,7 +207,7 @@ def apply_inplace(self: Tensor, op: Callable[..., Tensor], *args: Any, **kwargs:
     recording = STATE.enabled and (
         self._rg or any(isinstance(x, Tensor) and x._rg for x in (*args, *kwargs.values())))
     if recording:
-        if self._base is not None:
+        if self._base is not None and not self._base._data.flags.c_contiguous:
             raise RuntimeError(INPLACE_VIEW_LIMIT)
         old = Tensor._make(self._data.copy(), self.grad_fn, self._output_nr)
         old._rg, old._acc = self._rg, self._acc
@@ -39,14 +220,41 @@ def apply_inplace(self: Tensor, op: Callable[..., Tensor], *args: Any, **kwargs:
     if res._data.shape != self._data.shape:
         raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                            f"broadcast shape {list(res._data.shape)}")
-    write(self, Ellipsis, res._data)
+    write(self, (Ellipsis,), None, res._data)
     self._vc[0] += 1
     node = res.grad_fn
     if node is not None:
         if src != dst:
             node._meta = ((self._data.shape, dst),)
-        self.grad_fn, self._rg, self._output_nr = node, True, 0
+        if self._base is not None:
+            _rebase_view(self, res)
+        else:
+            self.grad_fn, self._rg, self._output_nr = node, True, 0
     return self
+
+
+class AsStridedBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        return embed(g, self.shape, self.key)
+
+
+def _rebase_view(view: Tensor, res: Tensor) -> None:
+    """After an in-place change through a view, the base's history ends in ``CopySlices``
+    (the old base with ``res`` written where the view is) and the view reads from it again."""
+    base = view._base
+    data, item = base._data, base._data.itemsize
+    offset = (view.data_ptr() - base.data_ptr()) // item
+    flat = np.arange(data.size)
+    strides = tuple(s // item * flat.itemsize for s in view._data.strides)
+    where = np.lib.stride_tricks.as_strided(flat[offset:], view._data.shape, strides)
+    key = np.unravel_index(where, data.shape)
+    fn = res.grad_fn
+    node = CopySlices((edge(base), *fn.next_functions[1:]), ((data.shape, data.dtype),))
+    node.basic, node.adv, node.fn = (Ellipsis,), key, fn
+    base.grad_fn, base._rg, base._output_nr = node, True, 0
+    view_node = AsStridedBackward0((edge(base),), ((view._data.shape, view._data.dtype),))
+    view_node.shape, view_node.key = data.shape, key
+    view.grad_fn, view._rg, view._output_nr = view_node, True, 0
 
 
 def inplace(op: Callable[..., Tensor]) -> Callable[..., Tensor]:
@@ -89,6 +297,9 @@ def _fill(a: Tensor, value: Any) -> Tensor:
 
 
 class CopyBackwards(Node):
+    def name(self) -> str:
+        return "gradlab::autograd::CopyBackwards"
+
     def backward(self, g: Any) -> tuple:
         return g * 0, g
 

@@ -12,31 +12,50 @@ import numpy as np
 
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import record
-from gradlab.ops.shape import UnsafeViewBackward0, ViewBackward0, expand, reshape, unsqueeze
-from gradlab.tensor import Tensor
-
-_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "float16": "c10::Half", "bool": "bool", "int16": "short int", "int8": "signed char",
-            "uint8": "unsigned char"}
+from gradlab.ops.shape import (
+    UnsafeViewBackward0,
+    ViewBackward0,
+    contiguous,
+    expand,
+    mT,
+    reshape,
+    t,
+    unsqueeze,
+)
+from gradlab.tensor import _C_NAMES, Tensor
 
 
 def _swap(x: Any) -> Any:
     return x.swapaxes(-1, -2)
 
 
-def _same_dtype(a: Tensor, b: Tensor) -> None:
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
-            f"{_C_NAMES[b.dtype.name]}\nHint: convert one side, e.g. with .float().")
+_DTYPE_HINT = "\nHint: convert one side, e.g. with .float()."
 
 
-def _check(a: Any, b: Any) -> tuple[Tensor, Tensor]:
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        bad = b if isinstance(a, Tensor) else a
-        raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not "
-                        f"{type(bad).__name__}")
-    _same_dtype(a, b)
+def _same_dtype(a: Tensor, b: Tensor, op: str) -> None:
+    """PyTorch's message for operands of different dtypes, which depends on the kernel."""
+    if a._data.dtype == b._data.dtype:
+        return
+    if op == "mm":
+        msg = (f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} "
+               f"!= {_C_NAMES[b.dtype.name]}")
+    else:
+        x, y = a.dtype._legacy[:-6], b.dtype._legacy[:-6]
+        msg = {"dot": f"dot : expected both vectors to have same dtype, but found {x} and {y}",
+               "mv": f"addmv input tensors must have the same dtype, but got {y}, {x}, and {y}",
+               "bmm": f"expected scalar type {x} but found {y}"}[op]
+    raise RuntimeError(msg + _DTYPE_HINT)
+
+
+_SECOND = {"matmul": "other", "mm": "mat2", "bmm": "mat2", "mv": "vec", "dot": "tensor"}
+
+
+def _check(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
+    """Both operands must be tensors (PyTorch's TypeError names the argument that is not)."""
+    for pos, (name, x) in enumerate((("input", a), (_SECOND[op], b)), start=1):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(x).__name__}")
     return a, b
 
 
@@ -47,7 +66,7 @@ class DotBackward0(Node):
 
 
 def dot(a: Tensor, b: Tensor) -> Tensor:
-    a, b = _check(a, b)
+    a, b = _check(a, b, "dot")
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.shape[0] != b.shape[0]:
@@ -55,6 +74,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have "
                            f"the same number of elements, but got {n} and {m} elements "
                            "respectively")
+    _same_dtype(a, b, "dot")
     return record(np.dot(a._data, b._data), DotBackward0, (a, b), saved=(a, b))
 
 
@@ -67,10 +87,11 @@ class MvBackward0(Node):
 
 
 def mv(m: Tensor, v: Tensor) -> Tensor:
-    m, v = _check(m, v)
+    m, v = _check(m, v, "mv")
     if m.ndim != 2 or v.ndim != 1 or m.shape[1] != v.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({m.shape[0]}), mat "
                            f"({'x'.join(map(str, m.shape))}), vec ({v.shape[0]})")
+    _same_dtype(m, v, "mv")
     return record(m._data @ v._data, MvBackward0, (m, v), saved=(m, v))
 
 
@@ -81,7 +102,7 @@ class MmBackward0(Node):
 
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
-    a, b = _check(a, b)
+    a, b = _check(a, b, "mm")
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError("self must be a matrix" if a.ndim != 2 else "mat2 must be a matrix")
     if a.shape[1] != b.shape[0]:
@@ -89,6 +110,7 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
             f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
             f"{b.shape[0]}x{b.shape[1]})\nHint: for A @ B the number of columns of A must equal "
             "the number of rows of B; check .shape and transpose with .T if needed.")
+    _same_dtype(a, b, "mm")
     return record(a._data @ b._data, MmBackward0, (a, b), saved=(a, b))
 
 
@@ -97,7 +119,7 @@ class BmmBackward0(MmBackward0):
 
 
 def bmm(a: Tensor, b: Tensor) -> Tensor:
-    a, b = _check(a, b)
+    a, b = _check(a, b, "bmm")
     if a.ndim != 3 or b.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor" if a.ndim != 3 else
                            "batch2 must be a 3D tensor")
@@ -105,7 +127,15 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(
             "Expected size for first two dimensions of batch2 tensor to be: "
             f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    _same_dtype(a, b, "bmm")
     return record(np.matmul(a._data, b._data), BmmBackward0, (a, b), saved=(a, b))
+
+
+def _rows_fold(a: Tensor) -> bool:
+    """Whether ``a.view(-1, a.shape[-1])`` needs no copy (PyTorch then folds a batched matmul)."""
+    shape, strides = a.shape, a.stride()
+    return a.numel() == 0 or all(strides[i] == strides[i + 1] * shape[i + 1]
+                                 for i in range(a.ndim - 1))
 
 
 class SqueezeBackward4(ViewBackward0):
@@ -118,7 +148,7 @@ def _unsafe_view(a: Tensor, shape: tuple, node: type[Node] = UnsafeViewBackward0
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product for every shape PyTorch accepts: dot, mv, vm, mm and batched."""
-    a, b = _check(a, b)
+    a, b = _check(a, b, "matmul")
     da, db = a.ndim, b.ndim
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -132,11 +162,17 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         return _unsafe_view(out, out.shape[1:], SqueezeBackward4)
     if da == 2 and db == 2:
         return mm(a, b)
-    if da >= 3 and db <= 2:  # fold the batch into the rows
-        k = a.shape[-1]
-        folded = reshape(a, -1, k)
-        out = mv(folded, b) if db == 1 else mm(folded, b)
-        return _unsafe_view(out, a.shape[:-1] + (() if db == 1 else (b.shape[-1],)))
+    if (da >= 3 and db <= 2 and (b._rg or _rows_fold(a))) or (db >= 3 and da <= 2 and a._rg):
+        # fold the batch into the rows of one mm/mv (PyTorch's should_fold); for 2-D @ 3-D
+        # that means computing (b^T @ a^T)^T, which ends in a copy (CloneBackward0)
+        transpose = db > da
+        t1 = mT(b) if transpose else a
+        t2 = (t(a) if da == 2 else a) if transpose else b
+        folded = reshape(t1, -1, t1.shape[-1])
+        if t2.ndim == 1:
+            return _unsafe_view(mv(folded, t2), t1.shape[:-1])
+        out = _unsafe_view(mm(folded, t2), t1.shape[:-1] + (t2.shape[-1],))
+        return contiguous(mT(out)) if transpose else out
     # broadcast the batch dimensions, then one bmm
     a2 = unsqueeze(a, 0) if da == 1 else a
     b2 = unsqueeze(b, -1) if db == 1 else b

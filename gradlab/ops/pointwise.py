@@ -7,6 +7,7 @@ both. The engine sums gradients back to each input's shape, so broadcasting is u
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,16 @@ from gradlab.ops._util import (
 )
 from gradlab.tensor import Tensor
 
+# PyTorch turns overflow and 0/0 into inf and nan without a word; numpy warns, and the warning
+# would point into gradlab's own code. Silenced for gradlab's modules only, at no cost per op
+# (np.errstate costs microseconds, so it guards only the ops that meet such values most).
+NUMPY_FLOAT_WARNINGS = {
+    "message": "(overflow|invalid value|divide by zero|underflow) encountered in",
+    "category": RuntimeWarning,
+    "module": r"gradlab\.",
+}
+warnings.filterwarnings("ignore", **NUMPY_FLOAT_WARNINGS)
+
 
 def call(name: str, x: Any) -> Any:
     """``x.name()`` for a tensor, ``np.name(x)`` for an array: math inside backward methods."""
@@ -37,15 +48,26 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     return np.where(cond, a, b)
 
 
-def _binary(fn: Any, a: Tensor, b: Any, op: str, floating: bool = False) -> tuple[Any, Any]:
-    """Compute ``fn(a, b)`` in the promoted dtype; returns ``(b, result)``."""
+def _binary(fn: Any, a: Tensor, b: Any, op: str, floating: bool = False,
+            quiet: bool = False) -> tuple[Any, Any]:
+    """Compute ``fn(a, b)`` in the promoted dtype; returns ``(b, result)``.
+
+    ``quiet`` silences numpy's warnings (division by zero...): PyTorch returns inf or nan
+    without a word. Only ops that meet such values often pay for it (np.errstate is slow).
+    """
     b = as_tensor_arg(b, op)
     dt = result_np_dtype(a, b)
     if floating and dt.kind != "f":
         dt = _dtype.get_default_dtype().np
     x, y = operand_data(a, dt), operand_data(b, dt)
     try:
-        out = fn(x, y)
+        if quiet:
+            if dt.kind in "iub" and op in ("//", "%") and np.any(np.asarray(y) == 0):
+                raise RuntimeError("ZeroDivisionError")
+            with np.errstate(all="ignore"):
+                out = fn(x, y)
+        else:
+            out = fn(x, y)
     except ValueError:
         check_broadcast(x, y)
         raise
@@ -114,7 +136,7 @@ class DivBackward0(Node):
 def div(a: Tensor, b: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
         return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
-    b, out = _binary(np.true_divide, a, b, "/", floating=True)
+    b, out = _binary(np.true_divide, a, b, "/", floating=True, quiet=True)
     b_rg = isinstance(b, Tensor) and b._rg
     return record(out, DivBackward0, (a, b), saved=(a if b_rg else None, b))
 
@@ -125,15 +147,33 @@ def rdiv(a: Tensor, b: Any) -> Tensor:
 
 
 def floor_divide(a: Tensor, b: Any) -> Tensor:
-    return Tensor._make(_binary(np.floor_divide, a, b, "//")[1])
+    return Tensor._make(_binary(np.floor_divide, a, b, "//", quiet=True)[1])
 
 
 def _trunc_divide(a: Tensor, b: Any) -> Tensor:
-    return Tensor._make(_binary(lambda x, y: np.trunc(x / y).astype(x.dtype), a, b, "/")[1])
+    return Tensor._make(_binary(lambda x, y: np.trunc(x / y).astype(x.dtype), a, b, "/",
+                                quiet=True)[1])
+
+
+class RemainderBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        return g
+
+
+class RemainderBackward1(Node):
+    def backward(self, g: Any) -> tuple:
+        a, b = self.saved_tensors
+        return g, (-g * call("floor", a / b) if self.needs(1) else None)
 
 
 def remainder(a: Tensor, b: Any) -> Tensor:
-    return Tensor._make(_binary(np.remainder, a, b, "%")[1])
+    """``a % b`` with the sign of ``b`` (Python's rule); its gradient is 1 almost everywhere."""
+    b, out = _binary(np.remainder, a, b, "%", quiet=True)
+    if isinstance(b, Tensor):
+        b_rg = b._rg
+        return record(out, RemainderBackward1, (a, b), saved=(a if b_rg else None, b if b_rg
+                                                                else None))
+    return record(out, RemainderBackward0, (a,))
 
 
 class PowBackward0(Node):
@@ -142,7 +182,7 @@ class PowBackward0(Node):
         p = self.exponent
         if p == 0:
             return g * 0
-        return g * p * x ** (p - 1) if p != 2 else g * 2 * x
+        return g * (p * x ** (p - 1)) if p != 2 else g * (2 * x)  # PyTorch's order
 
 
 class PowBackward1(Node):
@@ -164,17 +204,18 @@ class PowBackward2(Node):
 def pow(a: Tensor, exponent: Any) -> Tensor:
     """``a ** exponent`` for a number or a tensor exponent."""
     if isinstance(exponent, Tensor):
-        b, out = _binary(np.power, a, exponent, "**")
+        b, out = _binary(np.power, a, exponent, "**", quiet=True)
         return record(out, PowBackward1, (a, b), saved=(a, b), save_out=True)
     if a._data.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    _, out = _binary(np.power, a, exponent, "**")
+    quiet = not (isinstance(exponent, int) and exponent >= 0)  # the cases that can warn
+    _, out = _binary(np.power, a, exponent, "**", quiet=quiet)
     return record(out, PowBackward0, (a,), saved=(a,), exponent=exponent)
 
 
 def rpow(a: Tensor, base: Any) -> Tensor:
     """``base ** a`` for a number ``base``."""
-    _, out = _binary(lambda x, y: np.power(y, x), a, base, "**")
+    _, out = _binary(lambda x, y: np.power(y, x), a, base, "**", quiet=True)
     return record(out, PowBackward2, (a,), save_out=True, base=base)
 
 
@@ -202,7 +243,8 @@ class ReciprocalBackward0(Node):
 
 
 def reciprocal(a: Tensor) -> Tensor:
-    return record(np.reciprocal(to_float(a)), ReciprocalBackward0, (a,), save_out=True)
+    with np.errstate(divide="ignore"):
+        return record(np.reciprocal(to_float(a)), ReciprocalBackward0, (a,), save_out=True)
 
 
 # -- unary math ----------------------------------------------------------------------------------
@@ -225,7 +267,8 @@ class ExpBackward0(Node):
 
 
 def exp(a: Tensor) -> Tensor:
-    return record(np.exp(to_float(a)), ExpBackward0, (a,), save_out=True)
+    with np.errstate(over="ignore"):
+        return record(np.exp(to_float(a)), ExpBackward0, (a,), save_out=True)
 
 
 class LogBackward0(Node):
@@ -313,17 +356,48 @@ class ClampBackward1(Node):
         return g * (x >= lo) if lo is not None else g * (x <= hi)
 
 
+class ClampBackward0(Node):
+    """clamp with tensor bounds: a bound gets the gradient where it was applied."""
+
+    def backward(self, g: Any) -> tuple:
+        x, lo, hi = self.saved_tensors
+        gx = glo = ghi = None
+        if lo is not None and hi is not None:
+            if self.needs(0):
+                gx = g * ((x >= lo) & (x <= hi))
+            if self.needs(1):
+                glo = g * ((x < lo) & (lo < hi))
+            if self.needs(2):
+                ghi = g * ((x > hi) | (hi < lo))
+        elif lo is not None:
+            gx = g * (x >= lo) if self.needs(0) else None
+            glo = g * (x < lo) if self.needs(1) else None
+        else:
+            gx = g * (x <= hi) if self.needs(0) else None
+            ghi = g * (x > hi) if self.needs(2) else None
+        return gx, glo, ghi
+
+
 def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """Limit values to ``[min, max]``; the gradient is zero where a bound was applied."""
     if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        raise RuntimeError("gradlab.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = a
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        lo, hi = (b if b is None or isinstance(b, Tensor) else Tensor._make(np.asarray(b))
+                  for b in (min, max))
+        dt = _dtype.result_type(*(t for t in (a, lo, hi) if t is not None)).np
+        out = operand_data(a, dt)
+        try:
+            if lo is not None:
+                out = np.maximum(out, operand_data(lo, dt))
+            if hi is not None:
+                out = np.minimum(out, operand_data(hi, dt))
+        except ValueError:
+            check_broadcast(a._data, (lo if lo is not None else hi)._data)
+            raise
+        if out.shape != a._data.shape:  # the bounds may not broadcast the input to a new shape
+            check_broadcast(np.empty(a._data.shape), np.empty(out.shape))
+        return record(out, ClampBackward0, (a, lo, hi), saved=(a, lo, hi))
     dt = result_np_dtype(a, min if min is not None else max)
     x = operand_data(a, dt)
     out = np.clip(x, min, max).astype(dt, copy=False)
@@ -348,14 +422,16 @@ class MinimumBackward0(MaximumBackward0):
 
 def maximum(a: Tensor, b: Tensor) -> Tensor:
     if not isinstance(b, Tensor):
-        raise TypeError(f"maximum(): argument 'other' must be Tensor, not {type(b).__name__}")
+        raise TypeError(f"maximum(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(b).__name__}")
     b, out = _binary(np.maximum, a, b, "maximum")
     return record(out, MaximumBackward0, (a, b), saved=(a, b))
 
 
 def minimum(a: Tensor, b: Tensor) -> Tensor:
     if not isinstance(b, Tensor):
-        raise TypeError(f"minimum(): argument 'other' must be Tensor, not {type(b).__name__}")
+        raise TypeError(f"minimum(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(b).__name__}")
     b, out = _binary(np.minimum, a, b, "minimum")
     return record(out, MinimumBackward0, (a, b), saved=(a, b))
 

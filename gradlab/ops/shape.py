@@ -189,7 +189,7 @@ def T(a: Tensor) -> Tensor:
         warnings.warn(
             "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
             "deprecated and it will throw an error in a future release. Consider `x.mT` to "
-            "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+            "transpose batches of matrices or `x.permute(*gradlab.arange(x.ndim - 1, -1, -1))` to "
             "reverse the dimensions of a tensor.", UserWarning, stacklevel=3)
     return permute(a, tuple(range(nd - 1, -1, -1)))
 
@@ -206,15 +206,13 @@ class ExpandBackward0(Node):
         return g  # the engine sums it back to the input's shape
 
 
-def expand(a: Tensor, *sizes: Any) -> Tensor:
-    """Broadcast to a larger shape without copying; ``-1`` keeps a dimension."""
-    sizes = parse_shape(sizes)
-    shape = a._data.shape
+def expanded_shape(shape: tuple, sizes: tuple, legacy: str = "FloatTensor") -> tuple:
+    """The shape ``expand(*sizes)`` gives a tensor of ``shape``, or PyTorch's error."""
     if len(sizes) < len(shape):
         raise RuntimeError(
-            f"expand({a.dtype._legacy.replace('Tensor', '')}Type{{{list(shape)}}}, "
-            f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be greater "
-            f"or equal to the number of dimensions in the tensor ({len(shape)})")
+            f"expand(gradlab.{legacy}{{{list(shape)}}}, size={list(sizes)}): the number of sizes "
+            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
     target = list(sizes)
     for i, s in enumerate(shape):
@@ -226,7 +224,13 @@ def expand(a: Tensor, *sizes: Any) -> Tensor:
                 f"The expanded size of the tensor ({want}) must match the existing size ({s}) at "
                 f"non-singleton dimension {lead + i}.  Target sizes: {list(sizes)}.  "
                 f"Tensor sizes: {list(shape)}")
-    out = np.broadcast_to(a._data, tuple(target))
+    return tuple(target)
+
+
+def expand(a: Tensor, *sizes: Any) -> Tensor:
+    """Broadcast to a larger shape without copying; ``-1`` keeps a dimension."""
+    target = expanded_shape(a._data.shape, parse_shape(sizes), a.dtype._legacy)
+    out = np.broadcast_to(a._data, target)
     return as_view(record(out, ExpandBackward0, (a,)), a)
 
 
@@ -259,19 +263,16 @@ class ToCopyBackward0(Node):
 
 def to(a: Tensor, *args: Any, dtype: Any = None, copy: bool = False, **kwargs: Any) -> Tensor:
     """Convert to a dtype (devices other than the CPU are refused)."""
+    from gradlab.tensor import check_device, device
+
     for x in args:
         if isinstance(x, _dtype.dtype) or x in (float, int, bool):
             dtype = x
         elif isinstance(x, Tensor):
             dtype = x.dtype
         else:
-            from gradlab.tensor import device
-
-            device(str(x))
-    if "device" in kwargs and kwargs["device"] is not None:
-        from gradlab.tensor import device
-
-        device(str(kwargs["device"]))
+            check_device(device(x))
+    check_device(kwargs.get("device"))
     if dtype is None:
         return clone(a) if copy else a
     d = _dtype.to_dtype(dtype, "to")

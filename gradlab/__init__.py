@@ -51,7 +51,6 @@ from gradlab.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from gradlab.ops import activation, indexing, linalg, pointwise, reduction, shape
 from gradlab.ops.creation import (
     arange,
     as_tensor,
@@ -103,34 +102,14 @@ def _tensor_function(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     return function
 
 
-_FUNCTIONS = {
-    "add": pointwise.add, "sub": pointwise.sub, "subtract": pointwise.sub, "mul": pointwise.mul,
-    "multiply": pointwise.mul, "div": pointwise.div, "divide": pointwise.div,
-    "true_divide": pointwise.div, "pow": pointwise.pow, "neg": pointwise.neg,
-    "negative": pointwise.neg, "reciprocal": pointwise.reciprocal, "abs": pointwise.abs,
-    "exp": pointwise.exp, "log": pointwise.log, "sqrt": pointwise.sqrt, "sin": pointwise.sin,
-    "cos": pointwise.cos, "tanh": pointwise.tanh, "sigmoid": pointwise.sigmoid,
-    "relu": pointwise.relu, "square": pointwise.square, "clamp": pointwise.clamp,
-    "clip": pointwise.clamp, "maximum": pointwise.maximum, "minimum": pointwise.minimum,
-    "sign": pointwise.sign, "floor": pointwise.floor, "ceil": pointwise.ceil,
-    "round": pointwise.round, "eq": pointwise.eq, "ne": pointwise.ne, "lt": pointwise.lt,
-    "le": pointwise.le, "gt": pointwise.gt, "ge": pointwise.ge, "isnan": pointwise.isnan,
-    "isinf": pointwise.isinf, "isfinite": pointwise.isfinite,
-    "logical_not": pointwise.logical_not, "floor_divide": pointwise.floor_divide,
-    "remainder": pointwise.remainder,
-    "sum": reduction.sum, "mean": reduction.mean, "var": reduction.var, "std": reduction.std,
-    "norm": reduction.norm, "max": reduction.max, "min": reduction.min,
-    "argmax": reduction.argmax, "argmin": reduction.argmin, "all": reduction.all,
-    "any": reduction.any, "softmax": activation.softmax, "log_softmax": activation.log_softmax,
-    "logsumexp": activation.logsumexp,
-    "reshape": shape.reshape, "flatten": shape.flatten, "squeeze": shape.squeeze,
-    "unsqueeze": shape.unsqueeze, "permute": shape.permute, "transpose": shape.transpose,
-    "swapaxes": shape.transpose, "t": shape.t, "clone": shape.clone,
-    "broadcast_to": shape.broadcast_to, "unbind": indexing.unbind, "split": indexing.split,
-    "chunk": indexing.chunk, "nonzero": indexing.nonzero, "masked_fill": indexing.masked_fill,
-    "select": indexing.select, "matmul": linalg.matmul, "mm": linalg.mm, "mv": linalg.mv,
-    "dot": linalg.dot, "bmm": linalg.bmm,
-}
+# The functions PyTorch also offers at top level (``gradlab.exp(x)``): the tensor methods.
+_TOP_LEVEL = """add sub subtract mul multiply div divide true_divide pow neg negative reciprocal abs
+exp log sqrt sin cos tanh sigmoid relu square clamp clip maximum minimum sign floor ceil round eq ne
+lt le gt ge isnan isinf isfinite logical_not floor_divide remainder sum mean var std norm max min
+argmax argmin all any softmax log_softmax logsumexp reshape flatten squeeze unsqueeze permute
+transpose swapaxes t clone broadcast_to unbind split chunk nonzero masked_fill select matmul mm mv
+dot bmm""".split()
+_FUNCTIONS = {name: _tensor_methods.METHODS[name] for name in _TOP_LEVEL}
 globals().update({name: _tensor_function(fn, name) for name, fn in _FUNCTIONS.items()})
 
 

@@ -11,11 +11,20 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
-from gradlab.ops import activation, indexing, inplace, linalg, pointwise, reduction, shape
+from gradlab.ops import (
+    activation,
+    arithmetic,
+    indexing,
+    inplace,
+    linalg,
+    pointwise,
+    reduction,
+    shape,
+)
 from gradlab.ops._util import Number
 from gradlab.tensor import Tensor
 
-P, R, S, I, L, A = pointwise, reduction, shape, indexing, linalg, activation
+AR, P, R, S, I, L, A = arithmetic, pointwise, reduction, shape, indexing, linalg, activation
 
 
 def _other(x: Any) -> Any:
@@ -53,14 +62,14 @@ def _iop(fn: Any) -> Any:
 
 METHODS = {
     # arithmetic and math
-    "add": P.add, "sub": P.sub, "subtract": P.sub, "mul": P.mul, "multiply": P.mul,
-    "div": P.div, "divide": P.div, "true_divide": P.div, "pow": P.pow, "neg": P.neg,
-    "negative": P.neg, "reciprocal": P.reciprocal, "abs": P.abs, "absolute": P.abs,
+    "add": AR.add, "sub": AR.sub, "subtract": AR.sub, "mul": AR.mul, "multiply": AR.mul,
+    "div": AR.div, "divide": AR.div, "true_divide": AR.div, "pow": AR.pow, "neg": AR.neg,
+    "negative": AR.neg, "reciprocal": AR.reciprocal, "abs": P.abs, "absolute": P.abs,
     "exp": P.exp, "log": P.log, "sqrt": P.sqrt, "sin": P.sin, "cos": P.cos, "tanh": P.tanh,
-    "sigmoid": P.sigmoid, "relu": P.relu, "square": P.square, "clamp": P.clamp, "clip": P.clamp,
+    "sigmoid": P.sigmoid, "relu": P.relu, "square": AR.square, "clamp": P.clamp, "clip": P.clamp,
     "maximum": P.maximum, "minimum": P.minimum, "sign": P.sign, "floor": P.floor,
-    "ceil": P.ceil, "round": P.round, "trunc": P.trunc, "floor_divide": P.floor_divide,
-    "remainder": P.remainder, "eq": P.eq, "ne": P.ne, "lt": P.lt, "le": P.le, "gt": P.gt,
+    "ceil": P.ceil, "round": P.round, "trunc": P.trunc, "floor_divide": AR.floor_divide,
+    "remainder": AR.remainder, "eq": P.eq, "ne": P.ne, "lt": P.lt, "le": P.le, "gt": P.gt,
     "ge": P.ge, "logical_not": P.logical_not, "isnan": P.isnan, "isinf": P.isinf,
     "isfinite": P.isfinite,
     # reductions
@@ -92,11 +101,11 @@ METHODS["subtract_"], METHODS["multiply_"], METHODS["clip_"] = (
 METHODS["masked_fill_"] = inplace.inplace(I.masked_fill)
 
 OPERATORS = {
-    "__add__": _binop(P.add), "__sub__": _binop(P.sub, P.rsub), "__mul__": _binop(P.mul),
-    "__truediv__": _binop(P.div, P.rdiv), "__floordiv__": _binop(
-        P.floor_divide, lambda a, b: P.floor_divide(Tensor._make(np.asarray(b)), a)),
-    "__mod__": _binop(P.remainder, lambda a, b: P.remainder(Tensor._make(np.asarray(b)), a)),
-    "__pow__": _binop(P.pow, P.rpow), "__and__": _binop(P.bitwise_and),
+    "__add__": _binop(AR.add), "__sub__": _binop(AR.sub, AR.rsub), "__mul__": _binop(AR.mul),
+    "__truediv__": _binop(AR.div, AR.rdiv), "__floordiv__": _binop(
+        AR.floor_divide, lambda a, b: AR.floor_divide(Tensor._make(np.asarray(b)), a)),
+    "__mod__": _binop(AR.remainder, lambda a, b: AR.remainder(Tensor._make(np.asarray(b)), a)),
+    "__pow__": _binop(AR.pow, AR.rpow), "__and__": _binop(P.bitwise_and),
     "__or__": _binop(P.bitwise_or), "__xor__": _binop(P.bitwise_xor),
 }
 
@@ -107,8 +116,8 @@ def _install() -> None:
     for name, (fwd, rev) in OPERATORS.items():
         setattr(Tensor, name, fwd)
         setattr(Tensor, name.replace("__", "__r", 1), rev)
-    for name, fn in (("__iadd__", P.add), ("__isub__", P.sub), ("__imul__", P.mul),
-                     ("__itruediv__", P.div), ("__ipow__", P.pow)):
+    for name, fn in (("__iadd__", AR.add), ("__isub__", AR.sub), ("__imul__", AR.mul),
+                     ("__itruediv__", AR.div), ("__ipow__", AR.pow)):
         setattr(Tensor, name, _iop(fn))
     for name, fn in (("__eq__", P.eq), ("__ne__", P.ne), ("__lt__", P.lt), ("__le__", P.le),
                      ("__gt__", P.gt), ("__ge__", P.ge)):
@@ -116,7 +125,7 @@ def _install() -> None:
     Tensor.__matmul__ = lambda a, b: L.matmul(a, b) if isinstance(b, Tensor) else NotImplemented
     Tensor.__rmatmul__ = lambda a, b: L.matmul(Tensor._make(b), a) if isinstance(
         b, np.ndarray) else NotImplemented
-    Tensor.__neg__ = P.neg
+    Tensor.__neg__ = AR.neg
     Tensor.__pos__ = lambda a: a
     Tensor.__abs__ = P.abs
     Tensor.__invert__ = lambda a: P.logical_not(a) if a._data.dtype == np.bool_ else Tensor._make(

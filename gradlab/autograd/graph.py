@@ -83,6 +83,10 @@ class Node:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """How IPython displays a node, as it displays PyTorch's: ``<AddBackward0 at 0x...>``."""
+        p.text(f"<{type(self).__name__} at {hex(id(self))}>")
+
     def __call__(self, *grads: Any) -> tuple:
         return self.apply(*grads)
 

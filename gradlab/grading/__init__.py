@@ -37,12 +37,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+# imported eagerly (it is light): lazily, the submodule `assign` would shadow the function
+from .assign import assign, check_exercises, make_exercise
 from .checks import check, check_all, clear_results, summary
 from .diagnose import register_diagnosis
 from .spec import AuthoringError
 
 _LAZY = {
-    "assign": "assign", "check_exercises": "assign", "make_exercise": "assign",
     "grade": "batch", "grade_notebook": "batch", "grade_submission": "batch",
     "Assignment": "assignment", "load_assignment": "assignment", "find_solution": "assignment",
     "Limits": "limits", "find_submissions": "submissions", "read_submission": "submissions",
@@ -50,7 +51,7 @@ _LAZY = {
 }
 
 __all__ = ["check", "check_all", "clear_results", "summary", "register_diagnosis",
-           "AuthoringError", *_LAZY]
+           "AuthoringError", "assign", "check_exercises", "make_exercise", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -15,8 +15,7 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.autograd.grad_mode import no_grad
 from gradlab.autograd.graph import Node
-from gradlab.ops._util import record
-from gradlab.ops.pointwise import call
+from gradlab.ops._util import call, record
 from gradlab.tensor import Tensor
 
 REDUCTIONS = ("none", "mean", "sum")

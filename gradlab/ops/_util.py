@@ -7,6 +7,7 @@ gradient recording is on and some input requires grad, exactly as in PyTorch.
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -109,3 +110,27 @@ def check_broadcast(a: np.ndarray, b: Any) -> None:
                 f"Hint: shapes {list(sa)} and {list(sb)} do not broadcast; check with .shape "
                 "and use reshape/unsqueeze to line them up."
             )
+
+
+def call(name: str, x: Any) -> Any:
+    """``x.name()`` for a tensor, ``np.name(x)`` for an array: math inside backward methods."""
+    return getattr(x, name)() if isinstance(x, Tensor) else getattr(np, name)(x)
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    if isinstance(cond, Tensor) or isinstance(a, Tensor) or isinstance(b, Tensor):
+        from gradlab.ops.indexing import where as t_where
+
+        return t_where(cond, a, b)
+    return np.where(cond, a, b)
+
+
+# PyTorch turns overflow and 0/0 into inf and nan without a word; numpy warns, and the warning
+# would point into gradlab's own code. Silenced for gradlab's modules only, at no cost per op
+# (np.errstate costs microseconds, so it guards only the ops that meet such values most).
+NUMPY_FLOAT_WARNINGS = {
+    "message": "(overflow|invalid value|divide by zero|underflow) encountered in",
+    "category": RuntimeWarning,
+    "module": r"gradlab\.",
+}
+warnings.filterwarnings("ignore", **NUMPY_FLOAT_WARNINGS)

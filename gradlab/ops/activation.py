@@ -8,8 +8,7 @@ import numpy as np
 
 from gradlab import _dtype
 from gradlab.autograd.graph import Node
-from gradlab.ops._util import record
-from gradlab.ops.pointwise import call
+from gradlab.ops._util import call, record
 from gradlab.tensor import Tensor, _wrap_dim
 
 

@@ -15,8 +15,7 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.autograd.graph import Node
 from gradlab.ops._sum import torch_mean, torch_sum
-from gradlab.ops._util import record
-from gradlab.ops.pointwise import call, where
+from gradlab.ops._util import call, record, where
 from gradlab.tensor import Tensor, _wrap_dim
 
 ReturnMax = namedtuple("max", ["values", "indices"])

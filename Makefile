@@ -22,12 +22,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 kernel: $(STAMP)
 	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python 3 (gradlab)" > /dev/null
 
+# The server's root is the project, so notebooks link to their exercises; the course opens first.
 lab: $(STAMP) kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/00_derivatives_by_hand.ipynb
 
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
+
+# Unit and property tests, then every stored notebook output re-checked by nbval (one notebook
+# per worker: --dist loadscope keeps a notebook's cells together, in order).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto tests
+	$(BIN)/python -m pytest -n auto --dist loadscope $(NBVAL) notebooks $(wildcard solutions/*.ipynb)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -8,7 +8,7 @@ every node, so the order and the gradients shown are exactly what the engine doe
 from __future__ import annotations
 
 import dataclasses
-import uuid
+import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -137,10 +137,10 @@ class BackwardSteps(list):
         self.graph, self.steps = graph, steps
 
     def _repr_html_(self) -> str:
-        uid = "gradlab-steps-" + uuid.uuid4().hex[:8]
         frames = "".join(
             f'<div class="frame" style="display:{"block" if i == 0 else "none"}">{f.svg}</div>'
             for i, f in enumerate(self))
+        uid = "gradlab-steps-" + hashlib.sha1(frames.encode()).hexdigest()[:8]
         return (
             f'<div id="{uid}">{frames}<div style="margin-top:6px">'
             '<button class="prev">&#9664; back</button> '

@@ -8,7 +8,7 @@ gradients written on edges, a caption), which is how the backward pass is shown 
 from __future__ import annotations
 
 import dataclasses
-import uuid
+import hashlib
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,7 +119,7 @@ class GraphDrawing:
         top = 2 * LINE_HEIGHT if hl.caption else 0
         width = max(lay.width, hl.width, len(hl.caption) * CHAR_WIDTH + 32)
         shift = (width - lay.width) / 2
-        uid = uuid.uuid4().hex[:8]
+        uid = "@UID@"  # replaced below by a hash of the drawing: unique, yet reproducible
         out = [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
             f'height="{lay.height + top:.0f}" viewBox="0 0 {width:.0f} {lay.height + top:.0f}" '
@@ -141,7 +141,8 @@ class GraphDrawing:
         out.extend(self._nodes(hl))
         out.extend(self._edge_labels(hl))
         out.append("</g></svg>")
-        return "\n".join(out)
+        text = "\n".join(out)
+        return text.replace("@UID@", hashlib.sha1(text.encode()).hexdigest()[:8])
 
     def routes(self) -> list[list[tuple[float, float]]]:
         """Each edge's route, from the bottom of its source box to the top of its target box."""

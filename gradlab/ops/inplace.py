@@ -277,6 +277,17 @@ def _zero(a: Tensor) -> Tensor:
     return record(np.zeros_like(a._data), ZeroBackward0, (a,))
 
 
+def zero_(self: Tensor) -> Tensor:
+    """Fill with zeros in place; ``grad.zero_()`` runs every step, so it skips the generic path."""
+    if STATE.enabled and self._rg:
+        return apply_inplace(self, _zero)
+    if self._data.flags.writeable:
+        self._data.fill(0)
+        self._vc[0] += 1
+        return self
+    return apply_inplace(self, _zero)  # read-only (expanded) memory: PyTorch's error
+
+
 class FillBackward2(ZeroBackward0):
     pass
 
@@ -330,7 +341,6 @@ def _random_fill(kind: str) -> Callable[..., Tensor]:
     return op
 
 
-zero_ = inplace(_zero)
 fill_ = inplace(_fill)
 copy_ = inplace(_copy)
 uniform_ = inplace(_random_fill("uniform"))

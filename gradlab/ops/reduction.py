@@ -6,6 +6,7 @@ re-inserts the reduced dimensions and broadcasts to the input's shape.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections import namedtuple
 from typing import Any
@@ -59,9 +60,7 @@ def expand_back(g: Any, shape: tuple, dims: tuple[int, ...] | None, keepdim: boo
 
 
 def _count(shape: tuple, dims: tuple[int, ...] | None) -> int:
-    if dims is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[d] for d in dims], dtype=np.int64))
+    return math.prod(shape) if dims is None else math.prod(shape[d] for d in dims)
 
 
 def _kw(dim: Any, axis: Any, keepdim: bool, keepdims: Any) -> tuple[Any, bool]:

@@ -39,13 +39,25 @@ class MT19937:
     """
 
     def __init__(self, seed: int) -> None:
-        self._bits = np.random.MT19937()
         self.seed = seed
         self._fresh = True  # freshly seeded: torch reports next_ = 0 rather than 624
-        self._bits.state = {
-            "bit_generator": "MT19937",
-            "state": {"key": seeded_key(seed), "pos": STATE_N},
-        }
+        self._numpy_bits: np.random.MT19937 | None = None  # made on first use (import time)
+
+    @property
+    def _bits(self) -> np.random.MT19937:
+        """numpy's MT19937 holding this engine's state, seeded on first use."""
+        if self._numpy_bits is None:
+            bits = np.random.MT19937()
+            bits.state = {
+                "bit_generator": "MT19937",
+                "state": {"key": seeded_key(self.seed), "pos": STATE_N},
+            }
+            self._numpy_bits = bits
+        return self._numpy_bits
+
+    @_bits.setter
+    def _bits(self, bits: np.random.MT19937) -> None:
+        self._numpy_bits = bits
 
     def random(self, n: int) -> np.ndarray:
         """``n`` successive ``generator->random()`` words (uint32)."""

@@ -49,7 +49,8 @@ def check(question: str, answer: Any, *, points: float = 1, expect: Any = MISSIN
                                 calls=calls, random=random, like=like, seed=seed, rtol=rtol,
                                 atol=atol, start=start, lr=lr, mistakes=mistakes)
         key = answer if isinstance(answer, str) else repr(type(answer))
-        _RESULTS.setdefault(result.question, {})[f"{key}|{expect is MISSING}"] = result
+        slot = f"{key}|{expect is MISSING}|{calls!r}|{random}"  # one entry per distinct check
+        _RESULTS.setdefault(result.question, {})[slot] = result
         show(Verdict(result, note))
     except KeyboardInterrupt:
         raise

@@ -66,7 +66,8 @@ def _ratio_message(ratio: float, context: Context) -> str | None:
         return ("the sign is flipped: check the order in `prediction - target` and that you "
                 "subtract (descend) rather than add")
     nearest = round(ratio)
-    if 2 <= nearest <= 10_000 and _close(ratio, nearest, 1e-3):
+    if 2 <= nearest <= 10_000 and _close(ratio, nearest, 1e-3) and not (
+            context.lr and _close(ratio, 1 / context.lr)):  # 1/lr: the lr message below
         times = "twice" if nearest == 2 else f"exactly {nearest} times"
         if "grad" in context.expr.lower() or step:
             return (f"your {what} is {times} the expected one: gradients accumulate in `.grad`, "

@@ -14,7 +14,7 @@ from gradlab.grading import AuthoringError, Limits, grade, grade_notebook
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
-LIMITS = Limits(timeout=2, memory=768 << 20, output=8 << 20)
+LIMITS = Limits(timeout=6, memory=768 << 20, output=8 << 20)  # generous: CI may be loaded
 ALL_PASSED = dict.fromkeys(("fx.q1", "fx.q2", "fx.q3", "fx.q4"), "passed")
 NOT_ATTEMPTED = dict.fromkeys(("fx.q1", "fx.q2", "fx.q3", "fx.q4"), "not attempted")
 
@@ -124,7 +124,8 @@ def test_invalid_notebooks_carry_the_reason(batch):
 
 def test_failures_say_which_question_and_why(batch):
     records, _ = batch
-    assert records["ignores-sigint"]["reason"] == "fx.q2 timed out: ran longer than 2 s"
+    late = f"fx.q2 timed out: ran longer than {LIMITS.timeout:g} s"
+    assert records["ignores-sigint"]["reason"] == late
     assert records["floods-output"]["reason"] == "fx.q2 crashed: printed more than 8 MB"
     assert "exited with code 0" in records["os-exit"]["reason"]
     assert "MemoryError" in records["allocates-without-bound"]["questions"]["fx.q2"]["feedback"][0]
@@ -266,6 +267,6 @@ def test_tensor_questions_are_graded_and_their_mistakes_diagnosed(tmp_path):
     assert grade_notebook(solution, solution, LIMITS)["total"] == 4
     record = grade_notebook(wrong, solution, LIMITS)
     q1, q2 = record["questions"]["tt.q1"], record["questions"]["tt.q2"]
-    assert (q1["points"], q2["points"]) == (0, 1)
+    assert (q1["points"], q2["points"]) == (0, 1), record
     assert "twice the expected one" in q1["feedback"][0]
     assert q2["feedback"][1].startswith("hidden check: sq_grad(...) on hidden input 1: got")

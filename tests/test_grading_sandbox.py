@@ -16,7 +16,7 @@ from gradlab.grading.plan import Plan
 from gradlab.grading.users import BASE_UID, SLOTS, acquire_user
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grading"
-LIMITS = Limits(timeout=2, memory=768 << 20, output=4 << 20, processes=16, file_size=1 << 20)
+LIMITS = Limits(timeout=4, memory=768 << 20, output=4 << 20, processes=16, file_size=1 << 20)
 
 
 def namespaces_available():
@@ -166,8 +166,8 @@ def test_a_hanging_question_times_out_and_the_next_ones_still_run():
     started = time.monotonic()
     result = execute(plan, LIMITS, {})
     assert time.monotonic() - started < 3 * (LIMITS.timeout + LIMITS.grace) + 5
-    assert result.failed == {0: ("timed out", "ran longer than 2 s"),
-                             2: ("timed out", "ran longer than 2 s")}
+    late = ("timed out", f"ran longer than {LIMITS.timeout:g} s")
+    assert result.failed == {0: late, 2: late}
     assert result.answers == {1: {"value": 42}} and result.runs == 2
 
 
@@ -216,7 +216,8 @@ def test_killing_the_grader_kills_its_sandbox():
         grader.wait()
     assert sandbox_processes(uid) == []
     for left in set(Path(tempfile.gettempdir()).glob("gradlab-sandbox-*")) - workdirs:
-        left.rmdir()  # the killed grader could not remove its (empty) work folder
+        if left.stat().st_uid == uid:  # only ours: other xdist workers' sandboxes are live
+            left.rmdir()  # the killed grader could not remove its (empty) work folder
 
 
 def test_basic_isolation_keeps_limits_timeouts_and_plain_data():

@@ -105,11 +105,11 @@ def build_root(root: str, disk: int, uid: int | None, gid: int | None,
             os.symlink(os.readlink(path), root + path)
         elif os.path.isdir(path):
             _bind(path, root + path)
-    os.makedirs(root + "/etc")
+    os.makedirs(root + "/etc", exist_ok=True)
     for name in ETC_ENTRIES:
         if os.path.exists("/etc/" + name):
             _bind("/etc/" + name, f"{root}/etc/{name}")
-    os.makedirs(root + "/dev")
+    os.makedirs(root + "/dev", exist_ok=True)
     for name in DEVICES:
         if os.path.exists("/dev/" + name):
             _bind("/dev/" + name, f"{root}/dev/{name}", read_only=False)
@@ -118,10 +118,12 @@ def build_root(root: str, disk: int, uid: int | None, gid: int | None,
     os.symlink("/proc/self/fd", root + "/dev/fd")
     for path in _distinct(python_paths()):
         _bind(path, root + path)
-    os.makedirs(root + "/proc")
-    os.makedirs(root + "/tmp")
+    # exist_ok: the project (so gradlab and its venv) may itself live under /tmp or /home
+    os.makedirs(root + "/proc", exist_ok=True)
+    os.makedirs(root + "/tmp", exist_ok=True)
     os.chmod(root + "/tmp", 0o1777)
-    os.makedirs(root + HOME, mode=0o700)
+    os.makedirs(root + HOME, mode=0o700, exist_ok=True)
+    os.chmod(root + HOME, 0o700)
     for name, data in files.items():
         with open(os.path.join(root + HOME, os.path.basename(name)), "wb") as handle:
             handle.write(data)

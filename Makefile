@@ -22,9 +22,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 kernel: $(STAMP)
 	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Python 3 (gradlab)" > /dev/null
 
+# Jupyter refuses to start as root unless told; containers often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 # The server's root is the project, so notebooks link to their exercises; the course opens first.
 lab: $(STAMP) kernel
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/00_derivatives_by_hand.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) \
+		notebooks/00_derivatives_by_hand.ipynb
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
@@ -34,6 +38,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n auto tests
 	$(BIN)/python -m pytest -n auto --dist loadscope $(NBVAL) notebooks $(wildcard solutions/*.ipynb)
+
+# The browser test: JupyterLab on 127.0.0.1, notebook 07 run in Debian's headless Chromium.
+e2e: $(STAMP)
+	bash tools/install_e2e.sh
+	$(BIN)/python -m pytest e2e
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

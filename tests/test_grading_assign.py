@@ -47,9 +47,21 @@ def test_exercise_cells_keep_the_solution_ids_and_carry_gradlab_metadata():
     cells = cells_by_id(exercise_text(SOLUTION))
     solution_ids = [cell.id for cell in nbformat.read(SOLUTION, as_version=4).cells]
     assert list(cells) == solution_ids
-    assert cells["q2-answer"]["metadata"] == {"gradlab": {"role": "answer", "question": "fx.q2"}}
+    assert cells["q2-answer"]["metadata"] == {"gradlab": {"role": "answer", "question": "fx.q2"},
+                                              "tags": ["raises-exception"]}
     assert cells["q2-check"]["metadata"] == {"deletable": False, "editable": False,
                                              "gradlab": {"role": "check", "question": "fx.q2"}}
+
+
+def test_answer_cells_are_tagged_so_run_all_goes_on_to_the_checks(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", id="a",
+                                          metadata={"tags": ["keep", "raises-exception"]}),
+                nbformat.v4.new_code_cell('check("t.1", "x", expect=1)', id="b")]
+    (tmp_path / "t.ipynb").write_text(nbformat.writes(nb))
+    cells = cells_by_id(exercise_text(tmp_path / "t.ipynb"))
+    assert cells["a"]["metadata"]["tags"] == ["keep", "raises-exception"]
+    assert "tags" not in cells["b"]["metadata"]
 
 
 def test_a_check_cell_with_only_hidden_checks_is_left_out(tmp_path):

@@ -63,6 +63,10 @@ def make_exercise(notebook: Any, name: str) -> Any:
         if role.role == ROLE_ANSWER:
             source = clear_solutions(source)
             new.metadata["gradlab"] = {"role": "answer", "question": role.question}
+            # The stub raises NotImplementedError; this tag lets JupyterLab's Run All (and nbclient)
+            # go on to the check cells, which then say "not attempted yet".
+            tags = list(new.metadata.get("tags", []))
+            new.metadata["tags"] = tags + ["raises-exception"] * ("raises-exception" not in tags)
         elif role.role == ROLE_CHECK:
             source = strip_hidden(source)
             if not is_check_source(source):

@@ -191,7 +191,10 @@ def as_array(value: Any) -> np.ndarray | None:
     if isinstance(value, bool) or value is None or isinstance(value, (str, dict)):
         return None
     if isinstance(value, (int, float)):
-        return np.asarray(value, dtype=float)
+        try:
+            return np.asarray(value, dtype=float)
+        except OverflowError:  # an int beyond float range: a number, but no expected one
+            return np.asarray(np.inf if value > 0 else -np.inf)
     if isinstance(value, list):
         parts = [as_array(item) for item in value]
         if any(part is None for part in parts):

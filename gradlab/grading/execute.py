@@ -1,9 +1,10 @@
 """Run a plan to the end: when a question hangs or kills its kernel, restart without it.
 
-A restarted run replays the earlier questions (their state is needed later) but skips every
-question that already timed out or crashed, and does not capture answers it already has.
-Each restart loses at least one more question, so a submission costs at most one run per
-question, however hostile.
+A restarted run replays the earlier cells (their state is needed later), including the cells
+of the failed question that ran before the one that hung or crashed (such as the setup cell
+in front of the first answer), but skips that cell, the rest of its question and the checks
+already answered. Every restart skips at least one more cell, and there are at most
+``2 * questions + 2`` runs, however hostile the submission.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Execution:
     answers: dict[int, dict] = field(default_factory=dict)
     errors: dict[int, dict] = field(default_factory=dict)
     failed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    cuts: dict[int, int] = field(default_factory=dict)
     isolation: str = ""
     runs: int = 0
     fatal: str | None = None
@@ -36,8 +38,8 @@ def execute(plan: Plan, limits: Limits, files: dict[str, bytes]) -> Execution:
         return result
     user = acquire_user()
     try:
-        for _ in range(len(plan.segments) + 1):
-            run = run_job(plan.cells, limits, user, files, skip_segments=set(result.failed),
+        for _ in range(2 * len(plan.segments) + 2):
+            run = run_job(plan.cells, limits, user, files, cuts=result.cuts,
                           skip_checks=set(result.answers))
             result.runs += 1
             result.isolation = run.isolation or result.isolation
@@ -46,18 +48,26 @@ def execute(plan: Plan, limits: Limits, files: dict[str, bytes]) -> Execution:
                 result.answers.setdefault(check, answer)
             for cell, error in run.errors.items():
                 result.errors.setdefault(cell, error)
-            for segment in run.timed_out:
-                reason = f"ran longer than {limits.timeout:g} s"
-                result.failed.setdefault(segment, (TIMED_OUT, reason))
+            for segment, cell in run.cuts.items():
+                _cut(result, segment, cell, (TIMED_OUT, f"ran longer than {limits.timeout:g} s"))
             if run.done:
                 break
-            if run.failed_segment is None or run.failed_segment in result.failed:
+            segment, cell = run.failed_segment, run.failed_cell
+            if segment is None or cell is None or cell >= result.cuts.get(segment, cell + 1):
                 last = run.stderr.strip().splitlines()[-1:] if run.stderr.strip() else []
                 result.fatal = "; ".join([run.reason or "the sandbox stopped unexpectedly",
                                           *last])
                 break
-            result.failed[run.failed_segment] = (run.failure or CRASHED, run.reason)
+            _cut(result, segment, cell, (run.failure or CRASHED, run.reason))
+        else:
+            result.fatal = "the submission failed too many times"
     finally:
         if user is not None:
             user.release()
     return result
+
+
+def _cut(result: Execution, segment: int, cell: int, failure: tuple[str, str]) -> None:
+    """Never run ``cell`` of ``segment`` again (nor the rest of that segment): it failed."""
+    result.cuts[segment] = min(cell, result.cuts.get(segment, cell))
+    result.failed.setdefault(segment, failure)

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from .assignment import Assignment
@@ -74,7 +75,8 @@ class Gradebook:
     def _row(self, record: dict) -> list:
         questions = record.get("questions", {})
         points = [f"{questions.get(q, {}).get('points', 0):g}" for q in self.questions]
-        return [record["learner"], *points, f"{record.get('total', 0):g}", record["status"]]
+        return [spreadsheet_safe(record["learner"]), *points, f"{record.get('total', 0):g}",
+                record["status"]]
 
     def _write_csv(self) -> None:
         buffer = io.StringIO()
@@ -100,8 +102,21 @@ class Gradebook:
         return records
 
 
+def spreadsheet_safe(text: str) -> str:
+    """A learner id as a CSV cell no spreadsheet runs as a formula (``=HYPERLINK(...)``)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _atomic_write(path: Path, text: str) -> None:
+    """Write a new file beside ``path`` (created exclusively: never through a planted
+    symlink) and move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8", newline="")
-    os.replace(temporary, path)
+    fd, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -42,7 +42,9 @@ class Run:
     answers: dict[int, dict] = field(default_factory=dict)
     errors: dict[int, dict] = field(default_factory=dict)
     timed_out: set[int] = field(default_factory=set)
+    cuts: dict[int, int] = field(default_factory=dict)
     failed_segment: int | None = None
+    failed_cell: int | None = None
     failure: str | None = None
     reason: str = ""
     done: bool = False
@@ -56,7 +58,7 @@ def exit_reason(code: int | None) -> str:
         return "the process did not exit"
     number = -code if code < 0 else code - 128 if code > 128 else 0
     if number == signal.SIGKILL:
-        return "killed (SIGKILL): out of memory, or over the CPU-time limit"
+        return "killed (SIGKILL): out of memory, over the CPU-time limit, or by its own code"
     if number == signal.SIGXCPU:
         return "over the CPU-time limit"
     if number == signal.SIGSEGV:
@@ -88,10 +90,10 @@ def _decode_result(result: object) -> dict | None:
 class _Watch:
     """Follows the sandbox's events and enforces the deadlines; one instance per run."""
 
-    def __init__(self, cells: list[dict], limits: Limits, skip_segments: set[int],
+    def __init__(self, cells: list[dict], limits: Limits, cuts: dict[int, int],
                  skip_checks: set[int]) -> None:
         self.cells, self.limits, self.run = cells, limits, Run()
-        self.skip_segments, self.skip_checks = skip_segments, skip_checks
+        self.cuts, self.skip_checks = cuts, skip_checks
         self.cell: int | None = None
         self.segment: int | None = None
         self.last_started = -1
@@ -127,6 +129,7 @@ class _Watch:
                                               "message": str(error.get("message"))[:2000]}
             if message.get("timeout") is True:
                 self.run.timed_out.add(self.segment)
+                self.run.cuts[self.segment] = self.cell
             self.cell = None
         elif kind == "answer" and self.cell is not None:
             self._answer(message)
@@ -137,7 +140,8 @@ class _Watch:
         """The only cell the runner may start next: events out of sequence are ignored."""
         for index in range(self.last_started + 1, len(self.cells)):
             segment = self.cells[index]["segment"]
-            if segment not in self.skip_segments and segment not in self.run.timed_out:
+            cut = min(self.cuts.get(segment, index + 1), self.run.cuts.get(segment, index + 1))
+            if index < cut:
                 return index
         return None
 
@@ -160,11 +164,19 @@ class _Watch:
         if self.run.failure is None:
             self.run.failure, self.run.reason = failure, reason
             self.run.failed_segment = self.segment
+            # the cell that was running (or, between two cells, the one that just ran)
+            self.run.failed_cell = self.cell if self.cell is not None else self.last_started
 
 
 def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: dict[str, bytes],
-            skip_segments: set[int] = frozenset(), skip_checks: set[int] = frozenset()) -> Run:
-    """Run ``cells`` once in a fresh sandbox and return what it reported."""
+            cuts: dict[int, int] | None = None, skip_checks: set[int] = frozenset()) -> Run:
+    """Run ``cells`` once in a fresh sandbox and return what it reported.
+
+    ``cuts`` maps a segment to its first cell not to run again (it hung or crashed the kernel
+    before): the cells before it are replayed for their state, the rest of the segment,
+    its checks included, is skipped. ``skip_checks`` are checks already answered.
+    """
+    cuts = dict(cuts or {})
     workdir = tempfile.mkdtemp(prefix="gradlab-sandbox-")
     read_fd, write_fd = os.pipe()
     process = None
@@ -173,7 +185,8 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
             os.chown(workdir, user.uid, user.gid)
         job = {
             "channel": write_fd, "cells": cells, "timeout": limits.timeout,
-            "skip_segments": sorted(skip_segments), "skip_checks": sorted(skip_checks),
+            "cuts": [[segment, cell] for segment, cell in sorted(cuts.items())],
+            "skip_checks": sorted(skip_checks),
             "env": BASE_ENV,
             "limits": {"memory": limits.memory, "cpu": limits.cpu_seconds,
                        "processes": limits.processes, "file_size": limits.file_size},
@@ -188,7 +201,7 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
             cwd="/")
         os.close(write_fd)
         write_fd = -1
-        watch = _Watch(cells, limits, set(skip_segments), set(skip_checks))
+        watch = _Watch(cells, limits, cuts, set(skip_checks))
         try:
             process.stdin.write(json.dumps(job).encode())
             process.stdin.close()
@@ -245,10 +258,12 @@ class _Streams:
             return False
         run, limits = self.watch.run, self.watch.limits
         if key.data == "events":
+            scanned = len(self.buffer)  # only the new bytes can hold a line end
             self.buffer += data
-            while (end := self.buffer.find(b"\n")) >= 0:
+            while (end := self.buffer.find(b"\n", scanned)) >= 0:
                 self.watch.event(bytes(self.buffer[:end]))
                 del self.buffer[: end + 1]
+                scanned = 0
             if len(self.buffer) > MAX_LINE:
                 self.watch.fail(CRASHED, "sent an answer larger than the grader accepts")
         else:

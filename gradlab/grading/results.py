@@ -13,7 +13,7 @@ from .execute import Execution
 from .kernel import CRASHED, TIMED_OUT
 from .plan import Plan
 from .reference import expected_value
-from .score import CheckResult, score_check, score_question
+from .score import ERROR, CheckResult, score_check, score_question
 
 GRADED, INVALID = "graded", "invalid notebook"
 
@@ -34,6 +34,21 @@ def _cell_notes(plan: Plan, execution: Execution, segment: int | None) -> tuple[
     return True, [note + (f" (hint: {hint})" if hint else "")]
 
 
+def _score_safely(assignment: Assignment, plan: Plan, index: int, captured: dict | None
+                  ) -> CheckResult:
+    """Score one check; an answer the comparison chokes on (an int too large for a float, ...)
+    fails that check only, never the submission."""
+    spec = assignment.checks[index]
+    try:
+        return score_check(spec, expected_value(assignment, index), captured,
+                           plan.inputs.get(index))
+    except (ArithmeticError, ValueError, TypeError, MemoryError, RecursionError) as error:
+        detail = describe(error)
+        return CheckResult(spec.question, ERROR, 0.0, spec.points,
+                           f"the answer could not be compared: {detail['type']}: "
+                           f"{detail['message'][:200]}", hidden=spec.hidden)
+
+
 def score_submission(assignment: Assignment, plan: Plan, execution: Execution) -> dict:
     """Per-question results, total and status of one executed submission."""
     questions, problems = {}, []
@@ -50,8 +65,7 @@ def score_submission(assignment: Assignment, plan: Plan, execution: Execution) -
                 results.append(CheckResult(qid, failure[0], 0.0, spec.points, failure[1],
                                            hidden=spec.hidden))
             else:
-                results.append(score_check(spec, expected_value(assignment, index), captured,
-                                           plan.inputs.get(index)))
+                results.append(_score_safely(assignment, plan, index, captured))
         scored = score_question(qid, results, attempted, failure[0] if failure else None, notes)
         questions[qid] = scored.to_dict()
         if failure:

@@ -200,7 +200,7 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
     """Run the plan: code cells in the learner's namespace, captures of the trusted checks."""
     namespace = {"__name__": "__main__", "__builtins__": builtins,
                  "display": lambda *args, **kwargs: None, "get_ipython": lambda: _Shell()}
-    me, skip = _getpid(), set(job["skip_segments"])
+    me, cuts = _getpid(), {segment: cell for segment, cell in job["cuts"]}
     skip_checks, timeout = set(job["skip_checks"]), float(job["timeout"])
     armed = [False]
 
@@ -210,10 +210,10 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
             raise CellTimeout()
 
     signal.signal(signal.SIGALRM, on_alarm)
-    segment, deadline, lost = None, 0.0, set()
+    segment, deadline = None, 0.0
     for index, cell in enumerate(job["cells"]):
-        if cell["segment"] in skip or cell["segment"] in lost:
-            continue
+        if index >= cuts.get(cell["segment"], index + 1):
+            continue  # this cell hung or crashed before, or an earlier one in its segment
         if cell["segment"] != segment:
             segment, deadline = cell["segment"], _monotonic() + timeout
         channel.send(t="start", cell=index)
@@ -232,7 +232,7 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
                     channel.send(t="answer", check=item["check"], result=_encoded(result, answers))
         except CellTimeout:
             timed_out = True
-            lost.add(segment)
+            cuts[segment] = index
         except BaseException as caught:  # SystemExit, KeyboardInterrupt and all the rest
             error = answers.describe(caught)
         finally:
@@ -269,7 +269,12 @@ def main() -> None:
     answers, isolation = _load("answers"), _load("isolate")
     preload()
     mode = isolate(job, isolation)
+    isolation.prefer_for_oom_killer()
     drop_privileges(job)
+    try:
+        isolation.restrict_system_calls()
+    except OSError as error:  # no seccomp here: the other limits still hold
+        sys.stderr.write(f"gradlab: {error}\n")
     channel.send(t="ready", isolation=mode, uid=os.getuid(), pid=_getpid())
     run_cells(job, channel, answers)
     channel.send(t="done")

@@ -12,11 +12,13 @@ import json
 import re
 import shutil
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 MAX_NOTEBOOK_BYTES = 64 << 20
+MAX_CELLS = 10_000
 MAX_ZIP_BYTES = 4 << 30
 MAX_ZIP_FILES = 50_000
 LMS_PATTERNS = (
@@ -122,7 +124,12 @@ def _choose(options: list[Submission], notebook_name: str | None) -> Submission:
 
 
 def extract_zip(archive: Path, target: Path) -> Path:
-    """Extract a zip, refusing absolute paths, ``..``, links, and zip bombs."""
+    """Extract the notebooks of a zip, refusing absolute paths, ``..``, links and zip bombs.
+
+    Other files only leave their folders behind (so a learner's folder without a notebook is
+    still reported); a notebook is cut at ``MAX_NOTEBOOK_BYTES + 1`` bytes (it is then
+    reported as too large), and a member that cannot be written is skipped.
+    """
     target.mkdir(parents=True, exist_ok=True)
     total = 0
     with zipfile.ZipFile(archive) as zipped:
@@ -135,14 +142,21 @@ def extract_zip(archive: Path, target: Path) -> Path:
                 continue
             if IGNORED_PARTS & set(parts) or (info.external_attr >> 28) == 0o12:
                 continue
-            total += info.file_size
-            if total > MAX_ZIP_BYTES:
-                raise InvalidNotebook(
-                    f"{archive.name} unpacks to more than {MAX_ZIP_BYTES >> 30} GB")
             destination = target.joinpath(*parts)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with zipped.open(info) as source, open(destination, "wb") as sink:
-                shutil.copyfileobj(_Limited(source, info.file_size), sink)
+            try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                if not parts[-1].endswith(".ipynb"):
+                    continue
+                size = min(info.file_size, MAX_NOTEBOOK_BYTES + 1)
+                total += size
+                if total > MAX_ZIP_BYTES:
+                    raise InvalidNotebook(
+                        f"{archive.name} unpacks to more than {MAX_ZIP_BYTES >> 30} GB")
+                with zipped.open(info) as source, open(destination, "wb") as sink:
+                    shutil.copyfileobj(_Limited(source, size), sink)
+            except (OSError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError,
+                    EOFError):
+                continue  # a name clash, an unsupported compression, a password, a bad CRC
     return target
 
 
@@ -191,13 +205,21 @@ def read_submission(data: bytes) -> Any:
         raise InvalidNotebook(
             f"wrong notebook format version {raw.get('nbformat')!r}: gradlab reads version 4 "
             "(open the file in JupyterLab and save it)")
-    if raw.get("nbformat_minor", 0) >= 5 and isinstance(raw.get("cells"), list):
-        for number, cell in enumerate(raw["cells"]):
-            if isinstance(cell, dict) and not cell.get("id"):
+    cells = raw.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
+        raise InvalidNotebook("invalid notebook: 'cells' is not a list of cells")
+    if len(cells) > MAX_CELLS:
+        raise InvalidNotebook(f"invalid notebook: {len(cells)} cells, more than {MAX_CELLS}")
+    if isinstance(raw.get("nbformat_minor"), int) and raw["nbformat_minor"] >= 5:
+        for number, cell in enumerate(cells):
+            if not cell.get("id"):
                 cell["id"] = f"cell-{number}"
-    notebook = nbformat.from_dict(raw)
     try:
+        notebook = nbformat.from_dict(raw)
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
         raise InvalidNotebook(f"invalid notebook: {str(error.message)[:300]}") from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+        raise InvalidNotebook(f"invalid notebook: {type(error).__name__}: {str(error)[:300]}"
+                              ) from None
     return notebook

@@ -210,7 +210,11 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None,
                                      pos_weight: Tensor | None, reduction: str) -> Tensor:
-    """Sigmoid and binary cross entropy in one stable step, on raw scores ``x``."""
+    """Sigmoid and binary cross entropy in one stable step, on raw scores ``x``.
+
+    As in PyTorch the loss has the target's dtype (its kernel updates ``1 - target`` in place).
+    """
+    out_dtype = target._data.dtype
     x = input._data
     t = target._data.astype(x.dtype, copy=False)
     pw = None if pos_weight is None else pos_weight._data.astype(x.dtype, copy=False)
@@ -221,7 +225,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     loss = (1 - t) * x - log_sig
     if w is not None:
         loss = loss * w
-    return record(reduce(loss, reduction), BinaryCrossEntropyWithLogitsBackward0,
+    return record(reduce(loss.astype(out_dtype, copy=False), reduction),
+                  BinaryCrossEntropyWithLogitsBackward0,
                   (input, target), saved=(input, target), weight=w, pos_weight=pw,
                   n=loss.size if reduction == "mean" else 0)
 
@@ -276,6 +281,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index:
             raise RuntimeError(f"weight tensor should be defined either for all {n_classes} "
                                f"classes or no classes but got weight tensor of shape: "
                                f"{list(weight._data.shape)}")
+        if weight._data.dtype != x.dtype:
+            raise RuntimeError(f"expected scalar type {legacy_name(x.dtype)} but found "
+                               f"{legacy_name(weight._data.dtype)}")
         w = np.where(valid, weight._data.astype(x.dtype)[safe], x.dtype.type(0))
     losses = -picked * w
     if reduction == "none":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from gradlab.nn.module import Module, _addindent
@@ -11,8 +13,9 @@ from gradlab.nn.module import Module, _addindent
 __all__ = ["Sequential", "ModuleList"]
 
 
-def _index(idx: int, size: int) -> int:
-    idx = int(idx)
+def _index(idx: Any, size: int) -> int:
+    """A non-negative position from ``idx`` (negative counts from the end), PyTorch's errors."""
+    idx = operator.index(idx)
     if not -size <= idx < size:
         raise IndexError(f"index {idx} is out of range")
     return idx % size
@@ -55,6 +58,41 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
+
+    def __add__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)!s} is given.")
+        return Sequential().extend(chain(self, other))
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)!s} is given.")
+        return self.extend(list(other))
+
+    def _check_factor(self, other: Any) -> None:
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+
+    def __mul__(self, other: int) -> Sequential:
+        """``seq * 3``: the same modules (shared, not copied) three times over."""
+        self._check_factor(other)
+        return Sequential().extend(list(self) * other)
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other: int) -> Sequential:
+        self._check_factor(other)
+        return self.extend(list(self) * (other - 1))
+
+    def pop(self, key: int | slice) -> Module:
+        """Remove the module at ``key`` and return it."""
+        value = self[key]
+        del self[key]
+        return value
 
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
@@ -111,6 +149,24 @@ class ModuleList(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList(chain(self, other))
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def pop(self, key: int | slice) -> Module:
+        """Remove the module at ``key`` and return it."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index``."""
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(modules))
 
     def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), module)

@@ -200,6 +200,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(f"Using a target size ({target.size()}) that is different to the input "
                          f"size ({input.size()}) is deprecated. Please ensure they have the "
                          "same size.")
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Found dtype {_ops.legacy_name(target._data.dtype)} but expected "
+                           f"{_ops.legacy_name(input._data.dtype)}\nHint: BCELoss wants float "
+                           "targets of the input's dtype; convert them with .float().")
     return _ops.binary_cross_entropy(input, target, weight, reduction)
 
 
@@ -213,6 +217,14 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
                          f"({input.size()})")
+    if target._data.dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if target._data.dtype.kind != "f":  # PyTorch computes (1 - target).mul_(input) in place
+        computed = np.result_type(input._data.dtype, np.float32)
+        raise RuntimeError(f"result type {_ops.legacy_name(computed)} can't be cast to the "
+                           f"desired output type {_ops.legacy_name(target._data.dtype)}\n"
+                           "Hint: BCEWithLogitsLoss wants float targets; use .float().")
     return _ops.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
 
 
@@ -267,6 +279,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         if not target.is_floating_point():
             raise RuntimeError(f"Expected floating point type for target with class "
                                f"probabilities, got {_ops.legacy_name(target._data.dtype)}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
         return _soft_cross_entropy(lsm, target, weight, reduction, label_smoothing, cdim)
     nll = _nll_nd(lsm, target, weight, ignore_index, reduction)
     if label_smoothing == 0.0:

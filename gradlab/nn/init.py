@@ -11,12 +11,15 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 from gradlab.autograd.grad_mode import no_grad
 from gradlab.tensor import Tensor
 
 __all__ = [
     "calculate_gain", "zeros_", "ones_", "constant_", "normal_", "uniform_", "xavier_uniform_",
-    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "eye_", "dirac_",
+    "orthogonal_", "sparse_",
 ]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -133,3 +136,108 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: Any = None) -> Tensor:
+    """Normal N(mean, std²) values, redrawn until they fall in ``[a, b]``.
+
+    PyTorch's two samplers, drawing in its order: redraw out-of-range values from the normal
+    when most of the mass lies in ``[a, b]``, otherwise rejection-sample from ``uniform(a, b)``.
+    """
+    def norm_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", UserWarning, stacklevel=2)
+    from gradlab.ops.creation import empty_like
+
+    with no_grad():
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            dt = tensor._data.dtype.type
+            lo, hi = dt(a), dt(b)
+            result = tensor.normal_(mean, std, generator=generator)._data.copy()
+            while ((result < lo) | (result > hi)).any():
+                redraw = empty_like(tensor).normal_(mean, std, generator=generator)._data
+                result = np.where((result < lo) | (result > hi), redraw, result)
+            return tensor.copy_(Tensor._make(result))
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+        buf = empty_like(tensor)
+
+        def log_pdf(x: np.ndarray) -> np.ndarray:
+            t = x.dtype.type
+            return ((x - t(mean)) / t(std)) ** 2 * t(-0.5) - t(log_peak)
+
+        result = tensor.uniform_(a, b, generator=generator)._data.copy()
+        pending = np.log(buf.uniform_(generator=generator)._data) > log_pdf(result)
+        while pending.any():
+            candidates = empty_like(tensor).uniform_(a, b, generator=generator)._data
+            result = np.where(pending, candidates, result)
+            accept = np.log(buf.uniform_(generator=generator)._data) > log_pdf(candidates)
+            pending = np.where(pending, accept, pending)
+        return tensor.copy_(Tensor._make(result))
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    with no_grad():
+        return tensor.copy_(Tensor._make(np.eye(*tensor.shape, dtype=tensor._data.dtype)))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a {3, 4, 5}-D convolution weight so that it passes its input channels through."""
+    dims = tensor.ndim
+    if dims not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = tensor.shape[0] // groups
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min(per_group, tensor.shape[1])):
+                tensor[(g * per_group + d, d) + centre] = 1
+    return tensor
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tensor:
+    """A (semi-)orthogonal matrix from the QR decomposition of a normal sample, times gain."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    from gradlab.ops.creation import empty
+
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = empty((rows, cols), dtype=tensor.dtype).normal_(0, 1, generator=generator)._data
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    with no_grad():
+        tensor.copy_(Tensor._make(np.ascontiguousarray(q).reshape(tensor.shape)))
+        return tensor.mul_(gain)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: Any = None) -> Tensor:
+    """Normal N(0, std²) values with a fraction ``sparsity`` of each column set to zero (the
+    rows to zero come from the global generator, as in PyTorch)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    from gradlab.ops.creation import randperm
+
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            tensor[randperm(rows)[:num_zeros], col] = 0
+    return tensor

@@ -15,31 +15,12 @@ from typing import Any
 from gradlab.autograd.grad_mode import no_grad
 from gradlab.autograd.graph import RemovableHandle
 from gradlab.nn import _state_dict
+from gradlab.nn._helpers import addindent as _addindent
+from gradlab.nn._helpers import target_dtype, typename, zero_grads
 from gradlab.nn.parameter import Parameter
 from gradlab.tensor import Tensor
 
-__all__ = ["Module"]
-
-
-def typename(obj: Any) -> str:
-    """How PyTorch names a value's type in messages: ``gradlab.FloatTensor``, ``int``..."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
-        module, qualname = type(obj).__module__ or "", type(obj).__qualname__
-    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
-
-
-def _addindent(text: str, spaces: int) -> str:
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return text
-    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+__all__ = ["Module", "typename"]
 
 
 class Module:
@@ -161,7 +142,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, self._buffers, self._modules)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -171,7 +152,7 @@ class Module:
         elif isinstance(value, Module):
             if self.__dict__.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, self._parameters, self._buffers)
             self._modules[name] = value
         elif name in self.__dict__.get("_modules", ()):
             if value is not None:
@@ -186,8 +167,10 @@ class Module:
         else:
             super().__setattr__(name, value)
 
-    def _forget(self, name: str) -> None:
-        for table in (self.__dict__, self._parameters, self._buffers, self._modules):
+    def _forget(self, name: str, *tables: dict) -> None:
+        """Drop ``name`` from the instance dict and the other tables (its own keeps its place,
+        so re-assigning a layer leaves the printout and ``state_dict`` order unchanged)."""
+        for table in (self.__dict__, *tables):
             table.pop(name, None)
         self._non_persistent_buffers_set.discard(name)
 
@@ -275,6 +258,24 @@ class Module:
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path such as ``"0.weight"``."""
+        return self._get_member(target, Parameter, "nn.Parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path such as ``"norm.running_mean"``."""
+        return self._get_member(target, None, "buffer")
+
+    def _get_member(self, target: str, kind: type | None, what: str) -> Any:
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        value = getattr(module, name)
+        if (not isinstance(value, kind)) if kind is not None else name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a{'n' if kind else ''} {what}")
+        return value
+
     # -- modes and bulk changes ----------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Put this module and its children in training mode (``eval()`` is ``train(False)``)."""
@@ -296,17 +297,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to ``None`` by default, as in PyTorch 2."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first) and on this module."""
@@ -344,22 +335,9 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``model.to(gradlab.float64)`` converts floating tensors; devices other than the CPU
         are refused."""
-        from gradlab.tensor import check_device
-
-        dtype = kwargs.pop("dtype", None)
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif not isinstance(arg, str) and hasattr(arg, "is_floating_point"):
-                dtype = arg
-            else:
-                check_device(arg)
-        check_device(kwargs.get("device"))
+        dtype = target_dtype(args, kwargs)
         if dtype is None:
             return self
-        if not dtype.is_floating_point:
-            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
-                            f"got desired dtype={dtype}")
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def cpu(self) -> Module:

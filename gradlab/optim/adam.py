@@ -28,8 +28,10 @@ from gradlab.optim.optimizer import (
     mul_,
     scalar,
     step_state,
+    to_scalar,
     zeros_state,
 )
+from gradlab.tensor import Tensor
 
 __all__ = ["Adam", "AdamW"]
 
@@ -51,8 +53,14 @@ class Adam(Optimizer):
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         check_options(lr, weight_decay=weight_decay)
+        if not (all(isinstance(b, float) for b in betas[:2])
+                or all(isinstance(b, Tensor) for b in betas[:2])):
+            raise ValueError("betas must be either both floats or both Tensors")
+        for i, beta in enumerate(betas[:2]):
+            if isinstance(beta, Tensor) and beta.numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
         check_flags(differentiable, fused)
-        defaults = {"lr": lr, "betas": tuple(scalar(b) for b in betas), "eps": eps,
+        defaults = {"lr": lr, "betas": tuple(map(to_scalar, betas)), "eps": eps,
                     "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
                     "foreach": foreach, "capturable": capturable,
                     "differentiable": differentiable, "fused": fused,
@@ -73,7 +81,7 @@ class Adam(Optimizer):
         """One Adam update of every parameter that has a gradient."""
         loss = self._closure(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2) = scalar(group["lr"]), group["betas"]
+            lr, (beta1, beta2) = scalar(group["lr"]), map(scalar, group["betas"])
             wd, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
             for p in self._with_grad(group):
                 state = self._state(p, amsgrad)

@@ -23,6 +23,7 @@ import numpy as np
 
 from gradlab._mt19937 import fma32, fma64
 from gradlab.autograd.grad_mode import enable_grad
+from gradlab.nn._helpers import typename, zero_grads
 from gradlab.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -38,12 +39,6 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-def _typename(obj: Any) -> str:
-    from gradlab.nn.module import typename
-
-    return typename(obj)
-
-
 class Optimizer:
     """Base class: holds ``param_groups`` and ``state``; subclasses implement ``step()``.
 
@@ -55,7 +50,7 @@ class Optimizer:
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
-                            "Tensors or dicts, but got " + _typename(params))
+                            "Tensors or dicts, but got " + typename(params))
         self.state: defaultdict[Tensor, Any] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params)
@@ -106,7 +101,7 @@ class Optimizer:
         for param in params:
             if not isinstance(param, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                + _typename(param))
+                                + typename(param))
             if not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor\nHint: optimize the leaf "
                                  "tensors you created (with requires_grad=True), not results "
@@ -134,18 +129,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's ``.grad``: to ``None`` (the default), or to zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        zero_grads(chain.from_iterable(g["params"] for g in self.param_groups), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters from their ``.grad`` (each optimizer defines how)."""
@@ -217,15 +201,18 @@ class Optimizer:
         self.__setstate__({"state": state, "param_groups": saved})
 
 
-def check_options(lr: Any, **nonnegative: float) -> None:
-    """PyTorch's argument checks: ``Invalid learning rate: -0.1`` and friends."""
+def check_options(lr: Any, *, _negative_only: bool = False, **nonnegative: float) -> None:
+    """PyTorch's argument checks: ``Invalid learning rate: -0.1`` and friends.
+
+    Most optimizers test ``not 0.0 <= value`` (which refuses NaN); SGD tests ``value < 0.0``
+    (which lets NaN through): ``_negative_only`` picks SGD's form.
+    """
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    for name, value in nonnegative.items():
-        if not 0.0 <= value:
-            raise ValueError(f"Invalid {name} value: {value}")
+    for name, value in {"lr": lr, **nonnegative}.items():
+        if (value < 0.0) if _negative_only else (not 0.0 <= value):
+            raise ValueError("Invalid learning rate: " + str(value) if name == "lr"
+                             else f"Invalid {name} value: {value}")
 
 
 def check_flags(differentiable: bool, fused: bool | None = None) -> None:
@@ -235,6 +222,11 @@ def check_flags(differentiable: bool, fused: bool | None = None) -> None:
     if fused:
         raise RuntimeError("`fused=True` is not supported by gradlab: its updates already "
                            "follow PyTorch's single-tensor CPU algorithm")
+
+
+def to_scalar(value: Any) -> Any:
+    """PyTorch's ``_to_scalar``: a 1-element tensor option becomes 0-d; numbers stay as given."""
+    return value.squeeze() if isinstance(value, Tensor) and value.ndim != 0 else value
 
 
 def scalar(value: Any) -> float:

@@ -40,7 +40,7 @@ class SGD(Optimizer):
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False,
                  fused: bool | None = None) -> None:
-        check_options(lr, momentum=momentum, weight_decay=weight_decay)
+        check_options(lr, _negative_only=True, momentum=momentum, weight_decay=weight_decay)
         check_flags(differentiable, fused)
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,

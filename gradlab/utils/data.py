@@ -9,11 +9,12 @@ so after the same ``manual_seed`` the batches are the same as PyTorch's.
 
 from __future__ import annotations
 
+import bisect
 import collections.abc as abc
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,9 @@ from gradlab.ops.indexing import stack
 from gradlab.tensor import Tensor
 
 __all__ = [
-    "Dataset", "TensorDataset", "Subset", "random_split", "Sampler", "SequentialSampler",
-    "RandomSampler", "BatchSampler", "DataLoader", "default_collate",
+    "Dataset", "TensorDataset", "ConcatDataset", "Subset", "random_split", "Sampler",
+    "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler", "DataLoader",
+    "default_collate", "default_convert",
 ]
 
 
@@ -45,6 +47,10 @@ class Dataset:
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        """``train + extra``: one dataset that runs through both."""
+        return ConcatDataset([self, other])
+
 
 class TensorDataset(Dataset):
     """Samples are rows: ``dataset[i]`` is ``(x[i], y[i])`` for ``TensorDataset(x, y)``."""
@@ -59,6 +65,28 @@ class TensorDataset(Dataset):
 
     def __len__(self) -> int:
         return self.tensors[0].size(0)
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after the other; ``cumulative_sizes`` are their running lengths."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        if len(self.datasets) == 0:
+            raise AssertionError("datasets should not be an empty iterable")
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx: int) -> Any:
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        which = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][idx - start]
 
 
 class Subset(Dataset):
@@ -165,6 +193,22 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
+class SubsetRandomSampler(Sampler):
+    """The given ``indices`` in a random order (a fresh permutation each pass)."""
+
+    def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        gen = self.generator if self.generator is not None else random.default_generator
+        for i in gen.randperm(len(self.indices)).tolist():
+            yield self.indices[i]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
 class BatchSampler(Sampler):
     """Group a sampler's indices into lists of ``batch_size`` (the last may be shorter)."""
 
@@ -194,7 +238,7 @@ class BatchSampler(Sampler):
 # -- collating ----------------------------------------------------------------------------------
 
 
-def default_collate(batch: list[Any]) -> Any:
+def default_collate(batch: Sequence[Any]) -> Any:
     """Stack a list of samples into batched tensors, keeping the samples' structure.
 
     Tensors are stacked along a new first dimension; numbers become a tensor; tuples of
@@ -216,11 +260,11 @@ def default_collate(batch: list[Any]) -> Any:
     if isinstance(elem, abc.Mapping):
         return {key: default_collate([d[key] for d in batch]) for key in elem}
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, abc.Sequence):
         if any(len(b) != len(elem) for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(s)) for s in zip(*batch)]
+        return [default_collate(s) for s in zip(*batch)]  # strings stay tuples, as in PyTorch
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
                     f"or lists; found {type(elem)}")
 
@@ -262,7 +306,7 @@ class DataLoader:
         self.sampler, self.batch_sampler, self.generator = sampler, batch_sampler, generator
         self.num_workers, self.pin_memory, self.timeout = num_workers, pin_memory, timeout
         self.collate_fn = collate_fn if collate_fn is not None else (
-            default_collate if batch_sampler is not None else _convert)
+            default_collate if batch_sampler is not None else default_convert)
 
     def __len__(self) -> int:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
@@ -271,13 +315,24 @@ class DataLoader:
         return _LoaderIter(self)
 
 
-def _convert(sample: Any) -> Any:
-    """Without batching, samples pass through (numpy arrays become tensors), as in PyTorch."""
-    if isinstance(sample, np.ndarray):
-        return Tensor._make(sample)
-    if isinstance(sample, tuple) and not hasattr(sample, "_fields"):
-        return tuple(_convert(s) for s in sample)
-    return sample
+def default_convert(data: Any) -> Any:
+    """Without batching, samples pass through with numpy values made tensors, as in PyTorch
+    (plain tuples become lists, like ``default_collate``'s)."""
+    if isinstance(data, Tensor):
+        return data
+    if isinstance(data, np.ndarray) and data.dtype.kind not in "SaUO":
+        return Tensor._make(data)
+    if isinstance(data, np.generic) and data.dtype.kind not in "SaU":
+        return Tensor._make(np.asarray(data))
+    if isinstance(data, abc.Mapping):
+        return {key: default_convert(data[key]) for key in data}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, abc.Sequence) and not isinstance(data, (str, bytes)):
+        return [default_convert(d) for d in data]
+    return data
 
 
 class _LoaderIter:

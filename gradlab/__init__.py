@@ -48,6 +48,7 @@ from gradlab.autograd.grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -106,9 +107,9 @@ def _tensor_function(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 _TOP_LEVEL = """add sub subtract mul multiply div divide true_divide pow neg negative reciprocal abs
 exp log sqrt sin cos tanh sigmoid relu square clamp clip maximum minimum sign floor ceil round eq ne
 lt le gt ge isnan isinf isfinite logical_not floor_divide remainder sum mean var std norm max min
-argmax argmin all any softmax log_softmax logsumexp reshape flatten squeeze unsqueeze permute
-transpose swapaxes t clone broadcast_to unbind split chunk nonzero masked_fill select matmul mm mv
-dot bmm""".split()
+amax amin argmax argmin all any softmax log_softmax logsumexp reshape flatten squeeze unsqueeze
+permute transpose swapaxes t clone broadcast_to unbind split chunk nonzero masked_fill select matmul
+mm mv dot bmm""".split()
 _FUNCTIONS = {name: _tensor_methods.METHODS[name] for name in _TOP_LEVEL}
 globals().update({name: _tensor_function(fn, name) for name, fn in _FUNCTIONS.items()})
 

@@ -72,7 +72,9 @@ def get_default_dtype() -> dtype:
 def set_default_dtype(d: dtype) -> None:
     """Set the default floating dtype (float32 or float64), as ``torch.set_default_dtype``."""
     global _default
-    d = to_dtype(d, "set_default_dtype")
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
     if not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     _default = d
@@ -96,6 +98,7 @@ def _category(d: dtype) -> builtins.int:
 
 def promote_types(a: dtype, b: dtype) -> dtype:
     """The smallest dtype both convert to safely, as ``torch.promote_types``."""
+    a, b = to_dtype(a, "promote_types"), to_dtype(b, "promote_types")
     if a is b:
         return a
     ca, cb = _category(a), _category(b)

@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterable
+from typing import Any
+
+
+def _size_item(i: int, x: Any) -> int:
+    """One entry as ``torch.Size`` takes it: anything with ``__index__`` (one-element int tensors
+    included), but no floats, strings or float tensors."""
+    if type(x).__name__ in ("Tensor", "Parameter") and hasattr(x, "_data"):
+        if x._data.size == 1 and x._data.dtype.kind in "iub":
+            x = x._data.reshape(()).item()
+    try:
+        value = operator.index(x)
+    except TypeError:
+        raise TypeError(f"gradlab.Size() takes an iterable of 'int' (item {i} is "
+                        f"'{type(x).__name__}')") from None
+    if not -(1 << 63) <= value < 1 << 63:
+        raise ValueError("Overflow when unpacking long long")
+    return value
+
 
 class Size(tuple):
     """A tensor's shape; a tuple that prints as ``gradlab.Size([2, 3])``."""
 
     __slots__ = ()
 
+    def __new__(cls, sizes: Iterable[Any] = ()) -> Size:
+        items = tuple(sizes)
+        for x in items:  # the common case (a numpy shape) is checked by this loop alone
+            if type(x) is not int:
+                items = tuple(_size_item(i, x) for i, x in enumerate(items))
+                break
+        return super().__new__(cls, items)
+
     def __repr__(self) -> str:
         return f"gradlab.Size({list(self)})"
 
     __str__ = __repr__
+
+    def __reduce__(self) -> tuple:
+        return (Size, (tuple(self),))
 
     def numel(self) -> int:
         """The number of elements a tensor of this shape holds."""
@@ -20,9 +51,25 @@ class Size(tuple):
             n *= s
         return n
 
-    def __getitem__(self, key):  # slices stay Sizes, as in PyTorch
+    def __getitem__(self, key: Any) -> Any:  # slices stay Sizes, as in PyTorch
         out = tuple.__getitem__(self, key)
         return Size(out) if isinstance(key, slice) else out
 
-    def __add__(self, other):
+    def __add__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            raise TypeError(f"can only concatenate tuple (not {type(other).__name__}) to "
+                            "gradlab.Size")
         return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other: Any) -> Any:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n: Any) -> Any:
+        try:
+            return Size(tuple(self) * operator.index(n))
+        except TypeError:
+            return NotImplemented
+
+    __rmul__ = __mul__

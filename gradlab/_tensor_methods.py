@@ -67,14 +67,15 @@ METHODS = {
     "negative": AR.neg, "reciprocal": AR.reciprocal, "abs": P.abs, "absolute": P.abs,
     "exp": P.exp, "log": P.log, "sqrt": P.sqrt, "sin": P.sin, "cos": P.cos, "tanh": P.tanh,
     "sigmoid": P.sigmoid, "relu": P.relu, "square": AR.square, "clamp": P.clamp, "clip": P.clamp,
-    "maximum": P.maximum, "minimum": P.minimum, "sign": P.sign, "floor": P.floor,
+    "maximum": P.maximum, "minimum": P.minimum, "sign": P.sign, "sgn": P.sgn, "floor": P.floor,
     "ceil": P.ceil, "round": P.round, "trunc": P.trunc, "floor_divide": AR.floor_divide,
     "remainder": AR.remainder, "eq": P.eq, "ne": P.ne, "lt": P.lt, "le": P.le, "gt": P.gt,
     "ge": P.ge, "logical_not": P.logical_not, "isnan": P.isnan, "isinf": P.isinf,
     "isfinite": P.isfinite,
     # reductions
     "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "norm": R.norm, "max": R.max,
-    "min": R.min, "argmax": R.argmax, "argmin": R.argmin, "all": R.all, "any": R.any,
+    "min": R.min, "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
+    "all": R.all, "any": R.any,
     "softmax": A.softmax, "log_softmax": A.log_softmax, "logsumexp": A.logsumexp,
     # shapes
     "view": S.view, "reshape": S.reshape, "flatten": S.flatten, "unflatten": S.unflatten,
@@ -94,7 +95,7 @@ METHODS = {
 }
 for _name in ("add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "sin", "cos",
               "tanh", "sigmoid", "relu", "square", "clamp", "reciprocal", "floor", "ceil", "round",
-              "trunc", "sign"):
+              "trunc", "sign", "sgn"):
     METHODS[_name + "_"] = inplace.inplace(METHODS[_name])
 METHODS["subtract_"], METHODS["multiply_"], METHODS["clip_"] = (
     METHODS["sub_"], METHODS["mul_"], METHODS["clamp_"])
@@ -102,9 +103,8 @@ METHODS["masked_fill_"] = inplace.inplace(I.masked_fill)
 
 OPERATORS = {
     "__add__": _binop(AR.add), "__sub__": _binop(AR.sub, AR.rsub), "__mul__": _binop(AR.mul),
-    "__truediv__": _binop(AR.div, AR.rdiv), "__floordiv__": _binop(
-        AR.floor_divide, lambda a, b: AR.floor_divide(Tensor._make(np.asarray(b)), a)),
-    "__mod__": _binop(AR.remainder, lambda a, b: AR.remainder(Tensor._make(np.asarray(b)), a)),
+    "__truediv__": _binop(AR.div, AR.rdiv), "__floordiv__": _binop(AR.floor_divide, AR.rfloordiv),
+    "__mod__": _binop(AR.remainder, AR.rremainder),
     "__pow__": _binop(AR.pow, AR.rpow), "__and__": _binop(P.bitwise_and),
     "__or__": _binop(P.bitwise_or), "__xor__": _binop(P.bitwise_xor),
 }

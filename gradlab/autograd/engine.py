@@ -18,7 +18,13 @@ import numpy as np
 
 from gradlab.autograd.anomaly_mode import ANOMALY
 from gradlab.autograd.grad_mode import STATE
-from gradlab.autograd.graph import EXEC, AccumulateGrad, Node, accumulate_grad
+from gradlab.autograd.graph import (
+    EXEC,
+    AccumulateGrad,
+    Node,
+    accumulate_grad,
+    check_hook_result,
+)
 from gradlab.ops._sum import torch_sum
 
 __all__ = ["backward", "grad", "sum_to"]
@@ -104,6 +110,7 @@ def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
                 g = grads[nr]
                 new = hook(g if isinstance(g, Tensor) else Tensor._make(g))
                 if new is not None:
+                    check_hook_result(hook, g, new)
                     grads[nr] = new if EXEC.create_graph else new._data
     for nr, ref in (node._retained or {}).items():
         tensor = ref()
@@ -111,6 +118,8 @@ def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
             g = grads[nr]
             if not isinstance(g, Tensor):
                 g = Tensor._make(np.array(g, copy=True))
+            elif tensor._grad is None:
+                g = g.clone()  # PyTorch's retain_grad hook keeps a clone
             tensor._grad = g if tensor._grad is None else tensor._grad + g
     return grads
 
@@ -264,12 +273,29 @@ def _as_list(x: Any) -> list[Any]:
     return [x] if isinstance(x, Tensor) else list(x)
 
 
-def _roots(tensors: list[Any], grad_tensors: list[Any], create_graph: bool) -> tuple[list, list]:
+def _grads_list(x: Any) -> list[Any] | None:
+    """The seed gradients as a list (``None``: implicit ones); a number is refused as
+    PyTorch refuses it, by trying to iterate over it."""
+    from gradlab.tensor import Tensor
+
+    if x is None:
+        return None
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def _roots(tensors: list[Any], grad_tensors: list[Any] | None,
+           create_graph: bool) -> tuple[list, list]:
     """Edges and seed gradients for the outputs we differentiate."""
     from gradlab.tensor import Tensor
 
-    if len(grad_tensors) < len(tensors):
-        grad_tensors = grad_tensors + [None] * (len(tensors) - len(grad_tensors))
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif len(grad_tensors) < len(tensors):
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
+    for g in grad_tensors:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got "
+                            f"{type(g).__name__}")
     edges, grads = [], []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         if not t.requires_grad:
@@ -283,13 +309,13 @@ def _roots(tensors: list[Any], grad_tensors: list[Any], create_graph: bool) -> t
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = np.ones_like(t._data)
         else:
-            if not isinstance(g, Tensor):
-                g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
             if g.shape != t.shape:
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                     f"output[{i}] has a shape of {t.shape}."
                 )
+            if g._data.dtype != t._data.dtype:
+                g = g.to(t.dtype)
             g = g if create_graph else g._data
         if create_graph and not isinstance(g, Tensor):
             g = Tensor._make(g)
@@ -314,14 +340,17 @@ def backward(
             tensors._data.size == 1 and tensors.grad_fn is not None:  # loss.backward()
         edges, grads = [(tensors.grad_fn, tensors._output_nr)], [np.ones_like(tensors._data)]
     else:
-        edges, grads = _roots(_as_list(tensors), _as_list(grad_tensors), create_graph)
+        edges, grads = _roots(_as_list(tensors), _grads_list(grad_tensors), create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     if inputs is None:
         execute(edges, grads, retain, create_graph)
         return
     inputs = _as_list(inputs)
     if not inputs:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     results = execute(edges, grads, retain, create_graph, capture=[_edge(t) for t in inputs])
     prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
     STATE.enabled = EXEC.create_graph = create_graph
@@ -355,10 +384,12 @@ def grad(
     if is_grads_batched:
         raise NotImplementedError("gradlab.autograd.grad: is_grads_batched=True is not supported")
     outputs, inputs = _as_list(outputs), _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    edges, grads = _roots(outputs, _grads_list(grad_outputs), create_graph)
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    edges, grads = _roots(outputs, _as_list(grad_outputs), create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     results = execute(edges, grads, retain, create_graph, capture=[_edge(t) for t in inputs])
     out = []

@@ -10,13 +10,15 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State:
     enabled = True
+    inference = False
 
 
 STATE = _State()
@@ -25,6 +27,11 @@ STATE = _State()
 def is_grad_enabled() -> bool:
     """True when new operations are recorded in the autograd graph."""
     return STATE.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside an ``inference_mode()`` block."""
+    return STATE.inference
 
 
 class _GradMode:
@@ -81,6 +88,15 @@ class inference_mode(_GradMode):
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = not mode
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        self._prev_inference = STATE.inference
+        STATE.inference = not self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        STATE.inference = self._prev_inference
 
     def clone(self) -> inference_mode:
         return inference_mode(not self.mode)

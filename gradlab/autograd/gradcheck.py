@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["gradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
@@ -109,3 +109,41 @@ def gradcheck(
                     return False
                 raise GradcheckError(_table(i, j, analytic[k], numeric, bad))
     return True
+
+
+def gradgradcheck(
+    func: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """``gradcheck`` of the first derivatives: checks second derivatives (``create_graph``).
+
+    The first derivatives are taken against fixed random output weights (or ``grad_outputs``),
+    so the function checked is ``x -> d(v . func(x)) / dx``.
+    """
+    from gradlab.autograd.engine import grad
+    from gradlab.autograd.grad_mode import enable_grad
+    from gradlab.tensor import Tensor
+
+    def first_derivatives(*xs: Any) -> tuple:
+        with enable_grad():  # also while gradcheck perturbs the inputs under no_grad
+            return _first(xs)
+
+    def _first(xs: tuple) -> tuple:
+        outs = [o for o in _outputs(func, xs) if o.requires_grad]
+        rng = np.random.default_rng(seed + 1)
+        given = [grad_outputs] if isinstance(grad_outputs, Tensor) else grad_outputs
+        vs = list(given) if given is not None else [
+            Tensor._make(rng.standard_normal(o.shape)) for o in outs]
+        diff = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        grads = grad(outs, diff, vs, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, inputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed)

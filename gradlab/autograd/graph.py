@@ -17,7 +17,7 @@ import numpy as np
 
 from gradlab.autograd.anomaly_mode import ANOMALY, forward_trace
 
-__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "accumulate_grad"]
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "accumulate_grad", "check_hook_result"]
 
 _seq = itertools.count()
 
@@ -179,9 +179,27 @@ class AccumulateGrad(Node):
             for hook in list(leaf._hooks):
                 new = hook(_as_tensor(grad))
                 if new is not None:
+                    check_hook_result(hook, grad, new)
                     grad = new if EXEC.create_graph else new._data
         accumulate_grad(leaf, grad)
         return ()
+
+
+def check_hook_result(hook: Callable, old: Any, new: Any) -> None:
+    """PyTorch's checks on the gradient a tensor hook returns: a tensor of the same type and
+    size as the one it was given."""
+    from gradlab._dtype import FROM_NUMPY
+    from gradlab.tensor import Tensor
+
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    name = getattr(hook, "__name__", "<unknown>")
+    old_dt = getattr(old, "_data", old).dtype
+    if new._data.dtype != old_dt:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"gradlab.{FROM_NUMPY[old_dt]._legacy} got gradlab.{new.dtype._legacy})")
+    if new._data.shape != getattr(old, "_data", old).shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
 def accumulate_grad(t: Any, grad: Any) -> None:
@@ -191,7 +209,7 @@ def accumulate_grad(t: Any, grad: Any) -> None:
             _WARNED["cycle"] = True
             warnings.warn(CYCLE_WARNING, UserWarning, stacklevel=5)
         g = _as_tensor(grad)
-        t._grad = g if t._grad is None else t._grad + g
+        t._grad = _graph_copy(g) if t._grad is None else t._grad + g
     elif t._grad is None:
         t._grad = _as_tensor(np.array(grad, dtype=t._data.dtype, copy=True))
     elif t._grad.requires_grad:
@@ -199,6 +217,15 @@ def accumulate_grad(t: Any, grad: Any) -> None:
     else:
         t._grad._data += grad
         t._grad._vc[0] += 1
+
+
+def _graph_copy(g: Any) -> Any:
+    """A leaf's first gradient under ``create_graph``: a copy that stays differentiable
+    (``grad_fn=<CopyBackwards>``, as PyTorch's AccumulateGrad makes it)."""
+    from gradlab.ops._util import record
+    from gradlab.ops.inplace import CopyBackwards
+
+    return record(np.array(g._data, copy=True), CopyBackwards, (None, g))
 
 
 def _as_tensor(value: Any) -> Any:

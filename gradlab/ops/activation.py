@@ -25,7 +25,29 @@ def _prepare(a: Tensor, dim: Any, dtype: Any, name: str) -> tuple[np.ndarray, in
 class SoftmaxBackward0(Node):
     def backward(self, g: Any) -> Any:
         (out,) = self.saved_tensors
-        return out * (g - (g * out).sum(axis=self.dim, keepdims=True))
+        return softmax_backward_data(g, out, self.dim)
+
+
+class SoftmaxBackwardDataBackward0(Node):
+    """The derivative of softmax's backward, in a graph built by ``create_graph=True``."""
+
+    def backward(self, gg: Any) -> tuple:
+        g, out = self.saved_tensors
+        d = self.dim
+        gout = None
+        if self.needs(1):  # PyTorch's softmax_double_backward
+            gout = (g * gg - (out * g).sum(axis=d, keepdims=True) * gg
+                    - g * (out * gg).sum(axis=d, keepdims=True))
+        return (softmax_backward_data(gg, out, d) if self.needs(0) else None), gout
+
+
+def softmax_backward_data(g: Any, out: Any, dim: int | None) -> Any:
+    """``out * (g - sum(g * out))``; recorded as its own op when ``g`` is part of a graph."""
+    if not isinstance(g, Tensor):
+        return out * (g - (g * out).sum(axis=dim, keepdims=True))
+    gd, od = g._data, out._data
+    return record(od * (gd - (gd * od).sum(axis=dim, keepdims=True)),
+                  SoftmaxBackwardDataBackward0, (g, out), saved=(g, out), dim=dim)
 
 
 def softmax(a: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
@@ -40,7 +62,26 @@ def softmax(a: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
 class LogSoftmaxBackward0(Node):
     def backward(self, g: Any) -> Any:
         (out,) = self.saved_tensors
-        return g - call("exp", out) * g.sum(axis=self.dim, keepdims=True)
+        return log_softmax_backward_data(g, out, self.dim)
+
+
+class LogSoftmaxBackwardDataBackward0(Node):
+    """The derivative of log_softmax's backward, in a graph built by ``create_graph=True``."""
+
+    def backward(self, gg: Any) -> tuple:
+        g, out = self.saved_tensors
+        d = self.dim
+        gout = -g.sum(axis=d, keepdims=True) * call("exp", out) * gg if self.needs(1) else None
+        return (log_softmax_backward_data(gg, out, d) if self.needs(0) else None), gout
+
+
+def log_softmax_backward_data(g: Any, out: Any, dim: int | None) -> Any:
+    """``g - exp(out) * sum(g)``; recorded as its own op when ``g`` is part of a graph."""
+    if not isinstance(g, Tensor):
+        return g - np.exp(out) * g.sum(axis=dim, keepdims=True)
+    gd = g._data
+    return record(gd - np.exp(out._data) * gd.sum(axis=dim, keepdims=True),
+                  LogSoftmaxBackwardDataBackward0, (g, out), saved=(g, out), dim=dim)
 
 
 def log_softmax(a: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:

@@ -41,7 +41,11 @@ def _binary(fn: Any, a: Tensor, b: Any, op: str, floating: bool = False,
     if quiet and dt.kind in "iub" and op in ("//", "%") and np.any(np.asarray(y) == 0):
         raise RuntimeError("ZeroDivisionError")
     try:
-        out = fn(x, y)  # numpy's inf/nan warnings are filtered for gradlab (see ops/_util.py)
+        if quiet:  # x / 0 is inf or nan, silently, even where the module filter is reset
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                out = fn(x, y)
+        else:  # numpy's inf/nan warnings are filtered for gradlab (see ops/_util.py)
+            out = fn(x, y)
     except ValueError:
         check_broadcast(x, y)
         raise
@@ -103,13 +107,13 @@ class DivBackward0(Node):
     def backward(self, g: Any) -> tuple:
         a, b = self.saved_tensors
         ga = g / b if self.needs(0) else None
-        gb = -g * a / (b * b) if self.needs(1) else None
+        gb = -g * ((a / b) / b) if self.needs(1) else None
         return ga, gb
 
 
 def div(a: Tensor, b: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
-        return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
+        return _rounded_divide(a, b, rounding_mode)
     b, out = _binary(np.true_divide, a, b, "/", floating=True, quiet=True)
     b_rg = isinstance(b, Tensor) and b._rg
     return record(out, DivBackward0, (a, b), saved=(a if b_rg else None, b))
@@ -120,13 +124,49 @@ def rdiv(a: Tensor, b: Any) -> Tensor:
     return mul(reciprocal(a), b)
 
 
+class NotImplementedBackward(Node):
+    """What PyTorch records for an op without a derivative: backward through it raises."""
+
+    op = "floor_divide"
+
+    def name(self) -> str:
+        return "gradlab::autograd::NotImplemented"
+
+    def backward(self, *grads: Any) -> Any:
+        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+
+NotImplementedBackward.__name__ = NotImplementedBackward.__qualname__ = "NotImplemented"
+
+
 def floor_divide(a: Tensor, b: Any) -> Tensor:
-    return Tensor._make(_binary(np.floor_divide, a, b, "//", quiet=True)[1])
+    """``a // b``: recorded as ``NotImplemented`` (PyTorch has no derivative for it)."""
+    b, out = _binary(np.floor_divide, a, b, "//", quiet=True)
+    return record(out, NotImplementedBackward, (a, b), op="floor_divide")
 
 
-def _trunc_divide(a: Tensor, b: Any) -> Tensor:
-    return Tensor._make(_binary(lambda x, y: np.trunc(x / y).astype(x.dtype), a, b, "/",
-                                quiet=True)[1])
+def rfloordiv(a: Tensor, b: Any) -> Tensor:
+    """``b // a`` for a number ``b``."""
+    _, out = _binary(lambda x, y: np.floor_divide(y, x), a, b, "//", quiet=True)
+    return record(out, NotImplementedBackward, (a,), op="floor_divide")
+
+
+class DivBackward2(Node):
+    """``div(a, b, rounding_mode=...)``: piecewise constant, so the gradient is zero."""
+
+    def backward(self, g: Any) -> tuple:
+        return (g * 0 if self.needs(0) else None), (g * 0 if self.needs(1) else None)
+
+
+def _rounded_divide(a: Tensor, b: Any, mode: str) -> Tensor:
+    if mode not in ("floor", "trunc"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                           f"found '{mode}'")
+    if mode == "floor":
+        b, out = _binary(np.floor_divide, a, b, "//", quiet=True)
+    else:
+        b, out = _binary(lambda x, y: np.trunc(x / y).astype(x.dtype), a, b, "/", quiet=True)
+    return record(out, DivBackward2, (a, b))
 
 
 class RemainderBackward0(Node):
@@ -150,20 +190,45 @@ def remainder(a: Tensor, b: Any) -> Tensor:
     return record(out, RemainderBackward0, (a,))
 
 
+def rremainder(a: Tensor, b: Any) -> Tensor:
+    """``b % a`` for a number ``b``: PyTorch records ``NotImplemented`` (no derivative)."""
+    _, out = _binary(lambda x, y: np.remainder(y, x), a, b, "%", quiet=True)
+    return record(out, NotImplementedBackward, (a,), op="remainder")
+
+
+class MulBackward1(Node):
+    """``tensor * number`` inside PyTorch's derivative formulas (Python's ``x * 2`` records
+    ``MulBackward0``): seen in the graph a ``create_graph=True`` backward builds."""
+
+    def backward(self, g: Any) -> Any:
+        return mul_scalar(g, self.other)
+
+
+def mul_scalar(t: Any, other: float) -> Any:
+    """``t * other`` for a number: a ``MulBackward1`` node for tensors, plain math for arrays."""
+    if not isinstance(t, Tensor):
+        return t * other
+    return record(np.asarray(t._data * other, dtype=t._data.dtype), MulBackward1, (t,),
+                  other=other)
+
+
 class PowBackward0(Node):
     def backward(self, g: Any) -> Any:
         (x,) = self.saved_tensors
         p = self.exponent
         if p == 0:
             return g * 0
-        return g * (p * x ** (p - 1)) if p != 2 else g * (2 * x)  # PyTorch's order
+        return g * mul_scalar(x ** (p - 1), p)  # PyTorch's pow_backward, in its order
 
 
 class PowBackward1(Node):
     def backward(self, g: Any) -> tuple:
         out, x, y = self.saved_tensors
-        gx = g * y * x ** (y - 1) if self.needs(0) else None
-        gy = g * where((x == 0) & (y >= 0), 0.0, out * call("log", x)) if self.needs(1) else None
+        gx = gy = None
+        if self.needs(0):  # a zero exponent gets a zero gradient, even where x ** -1 is inf
+            gx = where(y == 0, 0.0, g * (y * x ** (y - 1)))
+        if self.needs(1):
+            gy = g * where((x == 0) & (y >= 0), 0.0, out * call("log", x))
         return gx, gy
 
 
@@ -172,7 +237,7 @@ class PowBackward2(Node):
         (out,) = self.saved_tensors
         if self.base == 0:
             return g * 0
-        return g * out * float(np.log(self.base))
+        return g * mul_scalar(out, float(np.log(self.base)))
 
 
 def pow(a: Tensor, exponent: Any) -> Tensor:
@@ -213,7 +278,7 @@ def neg(a: Tensor) -> Tensor:
 class ReciprocalBackward0(Node):
     def backward(self, g: Any) -> Any:
         (out,) = self.saved_tensors
-        return -g * out * out
+        return -g * (out * out)
 
 
 def reciprocal(a: Tensor) -> Tensor:

@@ -13,10 +13,8 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab.ops._from_data import check_numpy, check_range, from_data
 from gradlab.tensor import Tensor, check_device
-
-_NUMPY_OK = {np.dtype(t) for t in ("float64", "float32", "float16", "int64", "int32", "int16",
-                                   "int8", "uint8", "bool")}
 
 
 def _finish(data: np.ndarray, requires_grad: bool, dev: Any = None) -> Tensor:
@@ -32,61 +30,20 @@ def _finish(data: np.ndarray, requires_grad: bool, dev: Any = None) -> Tensor:
     return t
 
 
-def _unwrap(data: Any) -> Any:
-    """Nested lists may hold tensors (``tensor([w, b])``): use their values."""
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)):
-        return [_unwrap(x) for x in data]
-    return data
+def _type_names(args: tuple) -> str:
+    return ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
 
 
-def _ragged_message(data: Any) -> str:
-    level = [data]
-    dim = 0
-    while level and all(isinstance(x, (list, tuple)) for x in level):
-        n = len(level[0])
-        for x in level:
-            if len(x) != n:
-                return f"expected sequence of length {n} at dim {dim or 1} (got {len(x)})"
-        level = [y for x in level for y in x]
-        dim += 1
-    return "expected a rectangular nested sequence of numbers"
+def _bad_args(name: str, args: tuple, signature: str) -> TypeError:
+    """PyTorch's error for arguments that match none of a function's signatures."""
+    return TypeError(f"{name}() received an invalid combination of arguments - got "
+                     f"({_type_names(args)}), but expected one of:\n * {signature}")
 
 
-def _infer(data: Any) -> np.ndarray:
-    if isinstance(data, np.ndarray):
-        if data.dtype not in _NUMPY_OK:
-            raise TypeError(f"can't convert np.ndarray of type numpy.{data.dtype.type.__name__}. "
-                            "The only supported types are: float64, float32, float16, int64, "
-                            "int32, int16, int8, uint8, and bool.")
-        return data
-    if isinstance(data, (str, bytes, dict, set)) or data is None:
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    try:
-        arr = np.asarray(_unwrap(data))
-    except ValueError:
-        raise ValueError(_ragged_message(data)) from None
-    if arr.dtype.kind == "b":
-        return arr
-    if arr.dtype.kind in "iu":  # Python ints (numpy arrays returned above keep their dtype)
-        return arr.astype(np.int64, copy=False)
-    if arr.dtype.kind == "f":
-        if isinstance(data, (np.generic,)) or _has_numpy(data):
-            return arr
-        return arr.astype(_dtype.get_default_dtype().np, copy=False)
-    raise TypeError(f"new(): invalid data type '{arr.dtype.type.__name__}'")
-
-
-def _has_numpy(data: Any) -> bool:
-    """Lists of numpy float64 arrays/tensors keep their dtype; Python floats do not."""
-    if isinstance(data, np.ndarray):
-        return True
-    if isinstance(data, Tensor):
-        return True
-    if isinstance(data, (list, tuple)) and data:
-        return _has_numpy(data[0])
-    return False
+def _check_input(a: Any, name: str) -> None:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(a).__name__}")
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -102,12 +59,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
             "sourceTensor.detach().clone() "
             "or sourceTensor.detach().clone().requires_grad_(True), rather than "
             "gradlab.tensor(sourceTensor).", UserWarning, stacklevel=2)
-    if dtype is not None:
-        dt = _dtype.to_dtype(dtype, "tensor")
-        arr = np.array(_unwrap(data) if not isinstance(data, np.ndarray) else data, dtype=dt.np)
-    else:
-        arr = np.array(_infer(data), copy=True)
-    return _finish(arr, requires_grad, device)
+    dt = _dtype.to_dtype(dtype, "tensor") if dtype is not None else None
+    return _finish(from_data(data, dt), requires_grad, device)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -115,7 +68,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype):
-        return Tensor._make(_infer(data))
+        return Tensor._make(check_numpy(data))
     return tensor(data, dtype=dtype, device=device)
 
 
@@ -123,11 +76,19 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``arr`` (changes to one show in the other); keeps its dtype."""
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
-    return Tensor._make(_infer(arr))
+    if any(st < 0 for st in arr.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array  with array.copy().) ")
+    return Tensor._make(check_numpy(arr))
 
 
 def _size(size: tuple, name: str = "zeros") -> tuple[int, ...]:
     """``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros([2, 3])``, checked with PyTorch's messages."""
+    if not size:
+        if name in ("rand", "randn"):
+            raise _bad_args(name, size, "(tuple of ints size, *, gradlab.dtype dtype = None, ...)")
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
     packed = len(size) == 1 and isinstance(size[0], (tuple, list))
     if packed:
         size = tuple(size[0])
@@ -171,91 +132,172 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _finish(np.zeros(_size(size, "empty"), dtype=_dt(dtype, "empty")), requires_grad, device)
 
 
-def _fill_dtype(value: Any) -> np.dtype:
+def _fill_value(value: Any) -> tuple[Any, _dtype.dtype]:
+    """A ``full`` fill value as a Python number, and the dtype it gives by itself."""
+    if isinstance(value, Tensor) and value._data.ndim == 0:
+        value = value._data.item()
     if isinstance(value, (bool, np.bool_)):
-        return np.dtype(np.bool_)
+        return bool(value), _dtype.bool
     if isinstance(value, (int, np.integer)):
-        return np.dtype(np.int64)
-    return _dtype.get_default_dtype().np
+        return int(value), _dtype.int64
+    if isinstance(value, (float, np.floating)):
+        return float(value), _dtype.get_default_dtype()
+    raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not "
+                    f"{type(value).__name__}")
 
 
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    dt = _dtype.to_dtype(dtype, "full").np if dtype is not None else _fill_dtype(fill_value)
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
-    return _finish(np.full(_size((size,), "full"), fill_value, dtype=dt), requires_grad, device)
+    value, dt = _fill_value(fill_value)
+    shape = _size((size,), "full")
+    if dtype is not None:
+        dt = _dtype.to_dtype(dtype, "full")
+        check_range(np.asarray(value), dt, f"{dt.name}_t")
+    with np.errstate(all="ignore"):
+        out = np.full(shape, np.asarray(value).astype(dt.np))
+    return _finish(out, requires_grad, device)
 
 
-def _like(a: Tensor, dtype: Any) -> np.dtype:
-    return _dtype.to_dtype(dtype).np if dtype is not None else a._data.dtype
+def _like(a: Tensor, dtype: Any, name: str) -> np.dtype:
+    _check_input(a, name)
+    return _dtype.to_dtype(dtype, name).np if dtype is not None else a._data.dtype
 
 
 def zeros_like(a: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(a._data.shape, dtype=_like(a, dtype)), requires_grad, device)
+    dt = _like(a, dtype, "zeros_like")
+    return _finish(np.zeros(a._data.shape, dtype=dt), requires_grad, device)
 
 
 def ones_like(a: Tensor, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(a._data.shape, dtype=_like(a, dtype)), requires_grad, device)
+    dt = _like(a, dtype, "ones_like")
+    return _finish(np.ones(a._data.shape, dtype=dt), requires_grad, device)
 
 
 def empty_like(a: Tensor, *, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
+    _check_input(a, "empty_like")
     return zeros_like(a, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full_like(a: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
-    return _finish(np.full(a._data.shape, fill_value, dtype=_like(a, dtype)), requires_grad, device)
+    dt = _like(a, dtype, "full_like")
+    return _finish(np.full(a._data.shape, fill_value, dtype=dt), requires_grad, device)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    """``start, start + step, ...`` up to (not including) ``end``."""
+def _number(v: Any) -> Any:
+    """A Python number from a number, numpy scalar or one-element tensor (else ``v`` itself)."""
+    if isinstance(v, Tensor) and v._data.size == 1:
+        return v._data.reshape(()).item()
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _is_int(v: Any) -> bool:
+    if isinstance(v, Tensor):
+        return v._data.size == 1 and v._data.dtype.kind in "iu"
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+_ARANGE = "(Number start, Number end, Number step = 1, *, gradlab.dtype dtype = None, ...)"
+
+
+def arange(start: Any = None, end: Any = None, step: Any = 1, *, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``start, start + step, ...`` up to (not including) ``end``, sized as PyTorch sizes it."""
+    given = tuple(v for v in (start, end) if v is not None) + ((step,) if step != 1 else ())
+    if start is None:
+        raise _bad_args("arange", given, _ARANGE)
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if vals[2] == 0:
+    vals = [_number(v) for v in (start, end, step)]
+    if not all(isinstance(v, (int, float)) for v in vals):
+        if len(given) == 1:
+            raise TypeError(f"arange(): argument 'end' (position 1) must be Number, not "
+                            f"{type(given[0]).__name__}")
+        raise _bad_args("arange", given, _ARANGE)
+    xs, xe, xst = (float(v) for v in vals)
+    if not (xst > 0 or xst < 0):
         raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(xs) and math.isfinite(xe)):
+        raise RuntimeError(f"unsupported range: {xs:g} -> {xe:g}")
+    if not ((xst > 0 and xe >= xs) or (xst < 0 and xe <= xs)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is not None:
-        dt = _dtype.to_dtype(dtype, "arange").np
-    elif all(isinstance(v, (int, np.integer)) for v in vals):
-        dt = np.dtype(np.int64)
+        dt = _dtype.to_dtype(dtype, "arange")
+    elif all(isinstance(v, int) for v in vals):
+        dt = _dtype.int64
     else:
-        dt = _dtype.get_default_dtype().np
-    n = math.ceil((vals[1] - vals[0]) / vals[2])
-    if n < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    out = (vals[0] + vals[2] * np.arange(n, dtype=np.float64)) if dt.kind == "f" else (
-        vals[0] + vals[2] * np.arange(n, dtype=np.int64))
-    return _finish(out.astype(dt), requires_grad, device)
+        dt = _dtype.get_default_dtype()
+    if dt is _dtype.bool:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    if dt.is_floating_point:
+        n = math.ceil((xe - xs) / xst)
+        out = vals[0] + vals[2] * np.arange(n, dtype=np.float64)
+    else:  # start, end and step are first cast to the integer type (truncated), as in C++
+        a, b, c = (int(v) for v in vals)
+        if dt is _dtype.int64:
+            if c == 0:
+                raise ValueError("step must be nonzero")
+            num = b - a + c - ((c > 0) - (c < 0))
+            n = abs(num) // abs(c) * (1 if (num >= 0) == (c > 0) else -1)
+        else:
+            n = math.ceil((xe - xs) / xst)
+        out = a + c * np.arange(n, dtype=np.int64)
+    return _finish(out.astype(dt.np), requires_grad, device)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
+_LINSPACE = "(Number start, Number end, int steps, *, gradlab.dtype dtype = None, ...)"
+
+
+def linspace(start: Any, end: Any, steps: Any = None, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, computed as PyTorch does."""
+    if not _is_int(steps):
+        given = (start, end) + ((steps,) if steps is not None else ())
+        raise _bad_args("linspace", given, _LINSPACE)
+    start, end, steps = _number(start), _number(end), _number(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    dt = _dt(dtype, "linspace")
+    dt = _dtype.to_dtype(dtype, "linspace") if dtype is not None else _dtype.get_default_dtype()
+    if dt is _dtype.bool:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     if steps == 1:
-        return _finish(np.full(1, start, dtype=dt), requires_grad, device)
+        return _finish(np.full(1, start, dtype=dt.np), requires_grad, device)
+    idx = np.arange(steps)
+    if not dt.is_floating_point:  # integer ends, a double step, each value truncated
+        s, e = int(start), int(end)
+        step = (e - s) / (steps - 1) if steps > 1 else 0.0
+        out = np.where(idx < steps // 2, s + step * idx, e - step * (steps - 1 - idx))
+        return _finish(out.astype(dt.np), requires_grad, device)
     # PyTorch's kernel fills the first half as start + step * i and the second half as
     # end - step * (steps - 1 - i), each with one fused multiply-add: a wider type emulates it.
     wide = np.float64 if dt.itemsize < 8 else np.longdouble
-    s, e = dt.type(start), dt.type(end)
-    step = wide(dt.type((e - s) / dt.type(steps - 1)))
-    idx = np.arange(steps)
+    s, e = dt.np.type(start), dt.np.type(end)
+    step = wide(dt.np.type((e - s) / dt.np.type(steps - 1)))
     low = step * idx.astype(wide) + wide(s)
     high = wide(e) - step * (steps - 1 - idx).astype(wide)
     out = np.where(idx < steps // 2, low, high)
-    return _finish(out.astype(dt), requires_grad, device)
+    return _finish(out.astype(dt.np), requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
+def eye(n: Any, m: Any = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
+    """The identity matrix (``n`` by ``m``, square by default)."""
+    for name, v in (("n", n), ("m", m)):
+        if not _is_int(v) and not (name == "m" and v is None):
+            if m is None:
+                raise TypeError(f"eye(): argument 'n' (position 1) must be int, not "
+                                f"{type(v).__name__}")
+            raise _bad_args("eye", (n, m), "(int n, int m, *, gradlab.dtype dtype = None, ...)")
+    n, m = _number(n), _number(n if m is None else m)
+    for name, v in (("n", n), ("m", m)):
+        if v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, m, dtype=_dt(dtype, "eye")), requires_grad, device)
 
 
@@ -282,26 +324,47 @@ def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = No
     return _finish(out, requires_grad, device)
 
 
-def randint(low: int, high: Any = None, size: Any = None, *, generator: Any = None,
+_RANDINT = "(int low, int high, tuple of ints size, *, gradlab.dtype dtype = None, ...)"
+
+
+def randint(low: Any, high: Any = None, size: Any = None, *, generator: Any = None,
             dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
+    given = tuple(v for v in (low, high, size) if v is not None)
+    if high is None or (size is None and not isinstance(high, (tuple, list))):
+        if size is None and high is not None and _is_int(low):
+            raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not "
+                            f"{type(high).__name__}")
+        raise _bad_args("randint", given, _RANDINT)
     if size is None:
         low, high, size = 0, low, high
-    dt = _dtype.to_dtype(dtype).np if dtype is not None else np.dtype(np.int64)
-    out = _gen(generator).randint(int(low), int(high), _size((size,), "randint")).astype(dt)
+    if not (_is_int(low) and _is_int(high) and isinstance(size, (tuple, list))):
+        raise _bad_args("randint", given, _RANDINT)
+    dt = _dtype.to_dtype(dtype, "randint") if dtype is not None else _dtype.int64
+    shape = _size((size,), "randint")
+    out = _gen(generator).randint(_number(low), _number(high), shape, dt.np)
     return _finish(out, requires_grad, device)
 
 
-def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
+def randperm(n: Any, *, generator: Any = None, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
-    dt = _dtype.to_dtype(dtype).np if dtype is not None else np.dtype(np.int64)
-    return _finish(_gen(generator).randperm(int(n)).astype(dt), requires_grad, device)
+    """A random permutation of ``0 .. n-1``."""
+    if not _is_int(n):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    dt = _dtype.to_dtype(dtype, "randperm") if dtype is not None else _dtype.int64
+    if dt is _dtype.bool:
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    return _finish(_gen(generator).randperm(_number(n)).astype(dt.np), requires_grad, device)
 
 
 def rand_like(a: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    _check_input(a, "rand_like")
     return rand(a.shape, dtype=dtype or a.dtype, requires_grad=requires_grad)
 
 
 def randn_like(a: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    _check_input(a, "randn_like")
     return randn(a.shape, dtype=dtype or a.dtype, requires_grad=requires_grad)
 
 

@@ -9,14 +9,25 @@ gradient into zeros shaped like the input (``embed``). Writing (``x[...] = v``) 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from gradlab import _dtype
-from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import Node
-from gradlab.ops._util import edge, record
+from gradlab.ops._util import record
+from gradlab.ops.joining import (  # noqa: F401  (re-exported: they used to live here)
+    SplitBackward0,
+    UnbindBackward0,
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    split,
+    stack,
+    unbind,
+)
 from gradlab.ops.shape import as_view, unsqueeze
 from gradlab.tensor import _C_NAMES, Tensor, _wrap_dim
 
@@ -60,12 +71,36 @@ class IndexBackward0(Node):
         return embed(g, self.shape, self.key, accumulate=True)
 
 
+SEQUENCE_INDEX_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed "
+    "in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+    "interpreted as tensor index, x[gradlab.tensor(seq)], which will result either in an error "
+    "or a different result")
+_SEQUENCES = (Tensor, list, tuple, range, str, np.ndarray, slice)
+
+
+def _key_tuple(key: Any) -> tuple:
+    """The entries of ``key``; a short list holding a sequence, slice, None or ``...`` is taken
+    as a tuple (with PyTorch's deprecation warning), as NumPy once did."""
+    if isinstance(key, tuple):
+        return key
+    if isinstance(key, (list, str)) and len(key) < 32 and any(
+            isinstance(k, _SEQUENCES) or k is None or k is Ellipsis for k in key):
+        warnings.warn(SEQUENCE_INDEX_WARNING, UserWarning, stacklevel=4)
+        return tuple(key)
+    return (key,)
+
+
 def _item(k: Any) -> Any:
     """One entry of an index: an int, slice, None or Ellipsis, or an array (advanced)."""
     if isinstance(k, Tensor):
         k = k._data
         if k.dtype.kind not in "iub":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if k.dtype == np.uint8:
+            warnings.warn("indexing with dtype gradlab.uint8 is now deprecated, please use a "
+                          "dtype gradlab.bool instead.", UserWarning, stacklevel=4)
+            return k.astype(np.bool_)
         return int(k) if k.ndim == 0 and k.dtype != np.bool_ else k
     if k is None or k is Ellipsis or isinstance(k, slice):
         return k
@@ -73,10 +108,12 @@ def _item(k: Any) -> Any:
         return np.asarray(k)
     if isinstance(k, (int, np.integer)):
         return int(k)
+    if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iuf":
+        return int(k)
     if isinstance(k, (list, tuple, np.ndarray)):
         arr = np.asarray(_unwrap(k))
-        if arr.size == 0:
-            arr = arr.astype(np.int64)
+        if arr.size == 0 or (arr.dtype.kind == "f" and not isinstance(k, np.ndarray)):
+            arr = arr.astype(np.int64)  # a list of numbers is made a long index, as in PyTorch
         if arr.dtype.kind not in "iub":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return arr
@@ -98,7 +135,12 @@ def split_index(shape: tuple, key: Any) -> tuple[list, tuple, tuple | None]:
     Returns the entries (Ellipsis spelled out as slices), the basic key (a numpy view) and the
     advanced key for its result.
     """
-    items = [_item(k) for k in (key if isinstance(key, tuple) else (key,))]
+    if not shape and isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    items = []
+    for k in _key_tuple(key):  # a loop, not a comprehension: warnings point at the caller
+        items.append(_item(k))
     if not shape and any(isinstance(k, slice) for k in items):
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     used = sum(1 if not isinstance(k, np.ndarray) else (k.ndim if k.dtype == np.bool_ else 1)
@@ -170,10 +212,14 @@ def check_advanced(shape: tuple, adv: tuple) -> None:
 
 
 def select(a: Tensor, dim: int, index: int) -> Tensor:
+    """``a`` at ``index`` along ``dim`` (a view with one dimension fewer)."""
+    if not a._data.ndim:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, a.ndim)
     size = a._data.shape[d]
     if not -size <= index < size:
-        raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(a._data.shape)} at dimension {d}")
     key = (slice(None),) * d + (int(index),)
     view = a._data[key + (Ellipsis,)]  # with the Ellipsis numpy returns a 0-d view, not a copy
     return as_view(record(view, SelectBackward0, (a,), shape=a._data.shape, key=key), a)
@@ -214,111 +260,6 @@ def getitem(a: Tensor, key: Any) -> Tensor:
         out = as_view(record(a._data[...], SliceBackward0, (a,), shape=a._data.shape,
                              key=(Ellipsis,)), a)
     return out
-
-
-# -- splitting and joining ------------------------------------------------------------------------
-
-
-class UnbindBackward0(Node):
-    def backward(self, *grads: Any) -> Any:
-        return stack(list(grads), self.dim) if isinstance(grads[0], Tensor) else np.stack(
-            grads, self.dim)
-
-
-def _multi_output(a: Tensor, parts: list[np.ndarray], node_cls: type[Node], **attrs: Any) -> tuple:
-    """Wrap several outputs of one operation; they share one node, as ``output_nr`` 0, 1, ..."""
-    if STATE.enabled and a._rg:
-        node = node_cls((edge(a),), tuple((p.shape, p.dtype) for p in parts))
-        node.__dict__.update(attrs)
-        outs = tuple(Tensor._make(p, node, i) for i, p in enumerate(parts))
-    else:
-        outs = tuple(Tensor._make(p) for p in parts)
-    return tuple(as_view(o, a) for o in outs)
-
-
-def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
-    """The slices along ``dim`` as a tuple; what ``w, b = params`` and iteration use."""
-    d = _wrap_dim(dim, a.ndim)
-    parts = [a._data[(slice(None),) * d + (i, Ellipsis)] for i in range(a._data.shape[d])]
-    return _multi_output(a, parts, UnbindBackward0, dim=d)
-
-
-class SplitBackward0(Node):
-    def backward(self, *grads: Any) -> Any:
-        return cat(list(grads), self.dim) if isinstance(grads[0], Tensor) else np.concatenate(
-            grads, self.dim)
-
-
-def split(a: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    d = _wrap_dim(dim, a.ndim)
-    n = a._data.shape[d]
-    sizes = list(split_size) if isinstance(split_size, (list, tuple)) else (
-        [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []))
-    if sum(sizes) != n:
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
-                           f"tensor's size at dimension {d}), but got split_sizes={sizes}")
-    bounds = np.cumsum([0] + sizes)
-    parts = [a._data[(slice(None),) * d + (slice(s, e),)] for s, e in zip(bounds, bounds[1:])]
-    return _multi_output(a, parts, SplitBackward0, dim=d)
-
-
-def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-    n = a._data.shape[_wrap_dim(dim, a.ndim)]
-    return split(a, max(1, -(-n // chunks)), dim)
-
-
-class StackBackward0(Node):
-    def backward(self, g: Any) -> tuple:
-        d = self.dim
-        return tuple(g[(slice(None),) * d + (i,)] for i in range(len(self.next_functions)))
-
-
-def stack(tensors: Any, dim: int = 0) -> Tensor:
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    shapes = [t.shape for t in tensors]
-    for i, s in enumerate(shapes):
-        if s != shapes[0]:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(shapes[0])} at entry 0 and {list(s)} at entry {i}")
-    d = _wrap_dim(dim, tensors[0].ndim + 1)
-    dt = _dtype.result_type(*tensors).np
-    out = np.stack([t._data.astype(dt, copy=False) for t in tensors], axis=d)
-    return record(out, StackBackward0, tuple(tensors), dim=d)
-
-
-class CatBackward0(Node):
-    def backward(self, g: Any) -> tuple:
-        d, bounds = self.dim, self.bounds
-        return tuple(g[(slice(None),) * d + (slice(s, e),)] for s, e in zip(bounds, bounds[1:]))
-
-
-def cat(tensors: Any, dim: int = 0) -> Tensor:
-    tensors = [t for t in tensors]
-    if not tensors:
-        raise RuntimeError("gradlab.cat(): expected a non-empty list of Tensors")
-    ref = next((t for t in tensors if t.shape != (0,)), tensors[0])
-    d = _wrap_dim(dim, ref.ndim)
-    for i, t in enumerate(tensors):
-        if t.shape == (0,):
-            continue
-        if t.ndim != ref.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and "
-                               f"{t.ndim}")
-        for j in range(ref.ndim):
-            if j != d and t.shape[j] != ref.shape[j]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size "
-                    f"{ref.shape[j]} but got size {t.shape[j]} for tensor number {i} in the list.")
-    dt = _dtype.result_type(*tensors).np
-    parts = [t._data.astype(dt, copy=False) for t in tensors if t.shape != (0,) or ref is t]
-    out = np.concatenate(parts, axis=d)
-    bounds = list(np.cumsum([0] + [t.shape[d] if t.shape != (0,) else 0 for t in tensors]))
-    return record(out, CatBackward0, tuple(tensors), dim=d, bounds=bounds)
-
-
-concat = concatenate = cat
 
 
 class WhereBackward0(Node):

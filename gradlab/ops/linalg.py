@@ -95,10 +95,15 @@ def mv(m: Tensor, v: Tensor) -> Tensor:
     return record(m._data @ v._data, MvBackward0, (m, v), saved=(m, v))
 
 
+def _t(x: Any) -> Any:
+    """A matrix transposed: ``t()`` for a tensor (``TBackward0``, as in PyTorch's mm backward)."""
+    return x.t() if isinstance(x, Tensor) else x.T
+
+
 class MmBackward0(Node):
     def backward(self, g: Any) -> tuple:
         a, b = self.saved_tensors
-        return (g @ _swap(b) if self.needs(0) else None), (_swap(a) @ g if self.needs(1) else None)
+        return (g @ _t(b) if self.needs(0) else None), (_t(a) @ g if self.needs(1) else None)
 
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
@@ -114,8 +119,10 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
     return record(a._data @ b._data, MmBackward0, (a, b), saved=(a, b))
 
 
-class BmmBackward0(MmBackward0):
-    pass
+class BmmBackward0(Node):
+    def backward(self, g: Any) -> tuple:
+        a, b = self.saved_tensors
+        return (g @ _swap(b) if self.needs(0) else None), (_swap(a) @ g if self.needs(1) else None)
 
 
 def bmm(a: Tensor, b: Tensor) -> Tensor:

@@ -13,6 +13,7 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import (
+    NUMPY_FLOAT_WARNINGS,
     as_tensor_arg,
     call,
     check_broadcast,
@@ -21,8 +22,10 @@ from gradlab.ops._util import (
     result_np_dtype,
     to_float,
 )
-from gradlab.ops.arithmetic import _binary
+from gradlab.ops.arithmetic import _binary, mul_scalar
 from gradlab.tensor import Tensor
+
+_REEXPORTED = (NUMPY_FLOAT_WARNINGS,)  # tests import it from here to filter the same warnings
 
 # -- unary math ----------------------------------------------------------------------------------
 
@@ -30,7 +33,7 @@ from gradlab.tensor import Tensor
 class AbsBackward0(Node):
     def backward(self, g: Any) -> Any:
         (x,) = self.saved_tensors
-        return g * call("sign", x)
+        return g * (sgn(x) if isinstance(x, Tensor) else np.sign(x))
 
 
 def abs(a: Tensor) -> Tensor:
@@ -62,7 +65,7 @@ def log(a: Tensor) -> Tensor:
 class SqrtBackward0(Node):
     def backward(self, g: Any) -> Any:
         (out,) = self.saved_tensors
-        return g / (2 * out)
+        return g / mul_scalar(out, 2)
 
 
 def sqrt(a: Tensor) -> Tensor:
@@ -83,7 +86,7 @@ def sin(a: Tensor) -> Tensor:
 class CosBackward0(Node):
     def backward(self, g: Any) -> Any:
         (x,) = self.saved_tensors
-        return -g * call("sin", x)
+        return g * -call("sin", x)
 
 
 def cos(a: Tensor) -> Tensor:
@@ -93,7 +96,24 @@ def cos(a: Tensor) -> Tensor:
 class TanhBackward0(Node):
     def backward(self, g: Any) -> Any:
         (out,) = self.saved_tensors
+        return tanh_backward(g, out)
+
+
+class TanhBackwardBackward0(Node):
+    """The derivative of tanh's backward, in a graph built by ``create_graph=True``."""
+
+    def backward(self, gg: Any) -> tuple:
+        g, out = self.saved_tensors
+        return (tanh_backward(gg, out) if self.needs(0) else None,
+                gg * (mul_scalar(out, -2) * g) if self.needs(1) else None)
+
+
+def tanh_backward(g: Any, out: Any) -> Any:
+    """``g * (1 - out ** 2)``; recorded as its own op when ``g`` is part of a graph."""
+    if not isinstance(g, Tensor):
         return g * (1 - out * out)
+    od = out._data
+    return record(g._data * (1 - od * od), TanhBackwardBackward0, (g, out), saved=(g, out))
 
 
 def tanh(a: Tensor) -> Tensor:
@@ -103,7 +123,24 @@ def tanh(a: Tensor) -> Tensor:
 class SigmoidBackward0(Node):
     def backward(self, g: Any) -> Any:
         (out,) = self.saved_tensors
-        return g * out * (1 - out)
+        return sigmoid_backward(g, out)
+
+
+class SigmoidBackwardBackward0(Node):
+    """The derivative of sigmoid's backward, in a graph built by ``create_graph=True``."""
+
+    def backward(self, gg: Any) -> tuple:
+        g, out = self.saved_tensors
+        return (sigmoid_backward(gg, out) if self.needs(0) else None,
+                gg * (g * (mul_scalar(out, -2) + 1)) if self.needs(1) else None)
+
+
+def sigmoid_backward(g: Any, out: Any) -> Any:
+    """``g * (1 - out) * out``; recorded as its own op when ``g`` is part of a graph."""
+    if not isinstance(g, Tensor):
+        return g * (1 - out) * out
+    od = out._data
+    return record(g._data * (1 - od) * od, SigmoidBackwardBackward0, (g, out), saved=(g, out))
 
 
 def sigmoid(a: Tensor) -> Tensor:
@@ -116,7 +153,25 @@ def sigmoid(a: Tensor) -> Tensor:
 class ReluBackward0(Node):
     def backward(self, g: Any) -> Any:
         (out,) = self.saved_tensors
-        return g * (out > 0)
+        return threshold_backward(g, out)
+
+
+class ThresholdBackwardBackward0(Node):
+    """The derivative of relu's backward, in a graph built by ``create_graph=True``."""
+
+    def backward(self, gg: Any) -> tuple:
+        g, out = self.saved_tensors
+        return (threshold_backward(gg, out) if self.needs(0) else None,
+                gg * 0 if self.needs(1) else None)
+
+
+def threshold_backward(g: Any, out: Any) -> Any:
+    """``g`` where ``out > 0``, else 0; recorded as its own op when ``g`` is part of a graph."""
+    if not isinstance(g, Tensor):
+        return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
+    gd = g._data
+    return record(np.where(out._data <= 0, 0, gd).astype(gd.dtype, copy=False),
+                  ThresholdBackwardBackward0, (g, out), saved=(g, out))
 
 
 def relu(a: Tensor) -> Tensor:
@@ -231,6 +286,7 @@ def _zero_grad_op(fn: Any, name: str) -> Any:
 
 
 sign = _zero_grad_op(np.sign, "SignBackward0")
+sgn = _zero_grad_op(np.sign, "SgnBackward0")
 floor = _zero_grad_op(np.floor, "FloorBackward0")
 ceil = _zero_grad_op(np.ceil, "CeilBackward0")
 round = _zero_grad_op(np.round, "RoundBackward0")

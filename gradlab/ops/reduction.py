@@ -17,6 +17,7 @@ from gradlab import _dtype
 from gradlab.autograd.graph import Node
 from gradlab.ops._sum import torch_mean, torch_sum
 from gradlab.ops._util import call, record, where
+from gradlab.ops.arithmetic import mul_scalar
 from gradlab.tensor import Tensor, _wrap_dim
 
 ReturnMax = namedtuple("max", ["values", "indices"])
@@ -165,7 +166,7 @@ class VarBackward0(Node):
         (x,) = self.saved_tensors
         centred = x - x.mean(axis=self.dims, keepdims=True)
         scale = 2.0 / (self.n - self.corr) if self.n != self.corr else float("nan")
-        return expand_back(g, self.shape, self.dims, self.keepdim) * centred * scale
+        return mul_scalar(expand_back(g, self.shape, self.dims, self.keepdim), scale) * centred
 
 
 def var(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -183,7 +184,7 @@ class StdBackward0(Node):
         # PyTorch's std_backward: grad / (2 std), set to 0 where std == 0, then var's backward
         half = where(out == 0, 0.0, g / (2 * out))
         scale = 2.0 / (self.n - self.corr) if self.n != self.corr else float("nan")
-        return expand_back(half, self.shape, self.dims, self.keepdim) * centred * scale
+        return mul_scalar(expand_back(half, self.shape, self.dims, self.keepdim), scale) * centred
 
 
 def std(a: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -200,6 +201,8 @@ class LinalgVectorNormBackward0(Node):
         p, dims, keep = self.p, self.dims, self.keepdim
         norm = expand_back(out, self.shape, dims, keep)
         gx = expand_back(g, self.shape, dims, keep)
+        if p == 0:  # PyTorch returns no gradient at all (x.grad stays None)
+            return None
         if p == 2:
             return gx * where(norm == 0, 0.0, x / norm)
         if p == 1:
@@ -223,6 +226,8 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
     ax = np.abs(x)
     if p == float("inf"):
         out = np.max(ax, axis=dims, keepdims=keepdim)
+    elif p == 0:  # the number of non-zero elements
+        out = np.sum(ax != 0, axis=dims, keepdims=keepdim)
     elif p == 1:
         out = np.sum(ax, axis=dims, keepdims=keepdim)
     else:
@@ -253,6 +258,8 @@ class MaxBackward0(Node):
 
     def backward(self, g: Any, _indices_grad: Any = None) -> Any:
         d, shape = self.dim, self.shape
+        if not shape:
+            return g
         idx = self.indices if self.keepdim else np.expand_dims(self.indices, d)
         positions = np.arange(shape[d]).reshape([-1 if i == d else 1 for i in range(len(shape))])
         onehot = positions == idx
@@ -280,8 +287,10 @@ def _extreme(a: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
         node = MaxBackward1 if largest else MinBackward1
         return record(np.asarray(out), node, (a,), saved=(a,), save_out=True)
     d = _wrap_dim(int(dim), x.ndim)
-    if x.ndim == 0:
-        return (ReturnMax if largest else ReturnMin)(a.clone(), Tensor._make(np.array(0)))
+    if x.ndim == 0:  # the only element, still recorded as max(dim)
+        node = MaxBackward0 if largest else MinBackward0
+        res = record(x.copy(), node, (a,), dim=0, keepdim=keepdim, shape=(), indices=None)
+        return (ReturnMax if largest else ReturnMin)(res, Tensor._make(np.array(0)))
     idx = (np.argmax if largest else np.argmin)(x, axis=d, keepdims=keepdim)
     values = np.take_along_axis(x, idx if keepdim else np.expand_dims(idx, d), axis=d)
     if not keepdim:
@@ -299,6 +308,44 @@ def max(a: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None)
 def min(a: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:
     """Smallest element; with ``dim``, a ``(values, indices)`` pair; with a tensor, ``minimum``."""
     return _extreme(a, dim, keepdim, other, False)
+
+
+class AmaxBackward0(Node):
+    """amax/amin: the gradient is shared evenly between the tied extremes of each slice."""
+
+    def backward(self, g: Any) -> Any:
+        out, x = self.saved_tensors
+        mask = x == expand_back(out, self.shape, self.dims, self.keepdim)
+        count = mask.sum(axis=self.dims, keepdims=True)
+        return expand_back(g, self.shape, self.dims, self.keepdim) * mask / count
+
+
+class AminBackward0(AmaxBackward0):
+    pass
+
+
+def _amax(a: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
+    x = a._data
+    dims = None if dim is None or dim == () or dim == [] else dims_of(dim, x.ndim)
+    if x.size == 0 and dims is None:
+        name = "amax" if largest else "amin"
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                         "== 0. Specify the reduction dim with the 'dim' argument.")
+    out = (np.max if largest else np.min)(x, axis=dims, keepdims=keepdim)
+    node = AmaxBackward0 if largest else AminBackward0
+    return record(np.asarray(out), node, (a,), saved=(a,), save_out=True, shape=x.shape,
+                  dims=dims if dims is not None else tuple(range(x.ndim)), keepdim=keepdim)
+
+
+def amax(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The largest value over ``dim`` (all dims by default), without indices; ties share the
+    gradient evenly."""
+    return _amax(a, dim, keepdim, True)
+
+
+def amin(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """The smallest value over ``dim`` (all dims by default); ties share the gradient."""
+    return _amax(a, dim, keepdim, False)
 
 
 def _arg(fn: Any, a: Tensor, dim: Any, keepdim: bool) -> Tensor:

@@ -25,24 +25,61 @@ def as_view(res: Tensor, base: Tensor) -> Tensor:
     return res
 
 
-def parse_shape(args: tuple) -> tuple[int, ...]:
-    """``view(2, 3)``, ``view((2, 3))`` and ``view([2, 3])`` all mean the shape (2, 3)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+def _as_int(a: Any) -> int | None:
+    if isinstance(a, Tensor):
+        return a._data.reshape(()).item() if a._data.size == 1 and a._data.dtype.kind in "iu" \
+            else None
+    if isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)):
+        return int(a)
+    return None
+
+
+def parse_shape(args: tuple, name: str = "view", arg: str = "size") -> tuple[int, ...]:
+    """``view(2, 3)``, ``view((2, 3))`` and ``view([2, 3])`` all mean the shape (2, 3).
+
+    Anything but ints is refused with the message PyTorch's argument parser gives ``name``.
+    """
+    packed = len(args) == 1 and isinstance(args[0], (tuple, list))
+    if packed:
         args = tuple(args[0])
-    return tuple(int(a) for a in args)
+    out = []
+    for i, a in enumerate(args):
+        value = _as_int(a)
+        if value is None:
+            kind = type(a).__name__
+            if len(args) == 1 and not packed:
+                raise TypeError(f"{name}(): argument '{arg}' (position 1) must be tuple of ints, "
+                                f"not {kind}")
+            if i == 0:
+                raise TypeError(f"{name}(): argument '{arg}' (position 1) must be tuple of ints, "
+                                f"but found element of type {kind} at pos 0")
+            raise TypeError(f"{name}(): argument '{arg}' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got {kind}\"")
+        out.append(value)
+    return tuple(out)
 
 
 def _infer(shape: tuple[int, ...], size: int) -> tuple[int, ...]:
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
-    if -1 in shape:
-        if known == 0 or size % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
-        shape = tuple(size // known if s == -1 else s for s in shape)
-    elif known != size:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
-    return shape
+    """``shape`` with its ``-1`` filled in, checked as ATen's ``infer_size`` checks it."""
+    known, infer = 1, None
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif s >= 0:
+            known *= s
+        else:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
+    if size == known or (infer is not None and known > 0 and size % known == 0):
+        if infer is None:
+            return shape
+        if known == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} "
+                               "because the unspecified dimension size -1 can be any value and "
+                               "is ambiguous")
+        return shape[:infer] + (size // known,) + shape[infer + 1:]
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {size}")
 
 
 class ViewBackward0(Node):
@@ -58,6 +95,9 @@ def view(a: Tensor, *shape: Any) -> Tensor:
     """The same memory seen with another shape; fails if the memory layout does not allow it."""
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         raise NotImplementedError("view(dtype) is not supported in gradlab")
+    if not shape:
+        raise TypeError("view() received an invalid combination of arguments - got (), but "
+                        "expected one of:\n * (tuple of ints size)\n * (gradlab.dtype dtype)")
     new = _infer(parse_shape(shape), a._data.size)
     try:
         out = np.reshape(a._data, new, copy=False)
@@ -71,7 +111,9 @@ def view(a: Tensor, *shape: Any) -> Tensor:
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:
     """Like ``view`` when the layout allows it, otherwise a copy (``UnsafeViewBackward0``)."""
-    new = _infer(parse_shape(shape), a._data.size)
+    if not shape:
+        raise TypeError('reshape() missing 1 required positional arguments: "shape"')
+    new = _infer(parse_shape(shape, "reshape", "shape"), a._data.size)
     try:
         out = np.reshape(a._data, new, copy=False)
     except ValueError:
@@ -82,9 +124,9 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     nd = a._data.ndim
+    s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
     if nd == 0:
         return reshape(a, 1)
-    s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
@@ -95,7 +137,13 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(a: Tensor, dim: int, sizes: Any) -> Tensor:
     d = _wrap_dim(dim, a._data.ndim)
-    shape = a._data.shape
+    shape, sizes = a._data.shape, parse_shape((sizes,), "unflatten", "sizes")
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if (known != shape[d] if -1 not in sizes else (known == 0 or shape[d] % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {d} ({shape[d]}) in the input tensor")
     return view(a, shape[:d] + tuple(sizes) + shape[d + 1:])
 
 
@@ -117,8 +165,12 @@ def squeeze(a: Tensor, dim: Any = None) -> Tensor:
     if dim is None:
         new, node = tuple(s for s in shape if s != 1), SqueezeBackward0
     else:
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        dims = {_wrap_dim(d, len(shape)) for d in dims}
+        wrapped = [_wrap_dim(d, len(shape)) for d in
+                   (dim if isinstance(dim, (tuple, list)) else (dim,))]
+        for i, d in enumerate(wrapped):
+            if d in wrapped[:i]:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        dims = set(wrapped)
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
         node = SqueezeBackward2 if isinstance(dim, (tuple, list)) else SqueezeBackward1
     return as_view(record(a._data.reshape(new), node, (a,), shape=shape), a)
@@ -150,7 +202,8 @@ class TBackward0(PermuteBackward0):
 
 
 def permute(a: Tensor, *dims: Any) -> Tensor:
-    dims = parse_shape(dims)
+    """The dimensions reordered: dimension ``i`` of the result is ``dims[i]`` of ``a``."""
+    dims = parse_shape(dims, "permute", "dims")
     nd = a._data.ndim
     if len(dims) != nd:
         raise RuntimeError(
@@ -171,7 +224,8 @@ def _swap(nd: int, d0: int, d1: int) -> tuple[int, ...]:
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     nd = a._data.ndim
-    dims = _swap(nd, _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)) if nd else ()
+    d0, d1 = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
+    dims = _swap(nd, d0, d1) if nd else ()
     return as_view(record(a._data.transpose(dims), TransposeBackward0, (a,), dims=dims), a)
 
 
@@ -215,6 +269,10 @@ def expanded_shape(shape: tuple, sizes: tuple, legacy: str = "FloatTensor") -> t
             f"tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
     target = list(sizes)
+    for i in range(lead):
+        if sizes[i] == -1:
+            raise RuntimeError("The expanded size of the tensor (-1) isn't allowed in a leading, "
+                               f"non-existing dimension {i}")
     for i, s in enumerate(shape):
         want = sizes[lead + i]
         if want == -1:
@@ -224,12 +282,14 @@ def expanded_shape(shape: tuple, sizes: tuple, legacy: str = "FloatTensor") -> t
                 f"The expanded size of the tensor ({want}) must match the existing size ({s}) at "
                 f"non-singleton dimension {lead + i}.  Target sizes: {list(sizes)}.  "
                 f"Tensor sizes: {list(shape)}")
+    if any(s < 0 for s in target):
+        raise RuntimeError("numel: integer multiplication overflow")
     return tuple(target)
 
 
 def expand(a: Tensor, *sizes: Any) -> Tensor:
     """Broadcast to a larger shape without copying; ``-1`` keeps a dimension."""
-    target = expanded_shape(a._data.shape, parse_shape(sizes), a.dtype._legacy)
+    target = expanded_shape(a._data.shape, parse_shape(sizes, "expand", "size"), a.dtype._legacy)
     out = np.broadcast_to(a._data, target)
     return as_view(record(out, ExpandBackward0, (a,)), a)
 

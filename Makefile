@@ -47,7 +47,8 @@ parity: $(STAMP)
 	bash tools/install_torch_ref.sh
 	$(BIN)/python -m pytest -n auto $(PARITY_TESTS)
 
-# The browser test: JupyterLab on 127.0.0.1, notebook 07 run in Debian's headless Chromium.
+# The browser tests: JupyterLab on 127.0.0.1 driven by Debian's headless Chromium (notebook 07
+# run in full, the links between notebooks, an exercise done and checked).
 e2e: $(STAMP)
 	bash tools/install_e2e.sh
 	$(BIN)/python -m pytest e2e

@@ -56,7 +56,7 @@ def browser_context(chromium_executable: str, tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture(scope="session")
 def lab(browser_context, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """JupyterLab from the project's venv, serving a fresh copy of notebooks/ to a new user.
+    """JupyterLab from the project's venv, serving a fresh copy of the course to a new user.
 
     It asks for the browser first, so that a machine without Chromium skips before starting it.
     """

@@ -2,7 +2,8 @@
 
 The server runs from the project's venv, as `make lab` starts it, but on 127.0.0.1 with a free
 port, a token and a throwaway root, config and workspace: the test sees what a new user sees and
-never touches the committed notebooks.
+never touches the committed notebooks. The root holds copies of the course's folders side by side,
+as `make lab`'s root (the project) does, so the notebooks' links to ../exercises/ resolve.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# What a learner opens: the course, its exercises and their worked solutions.
+COURSE_FOLDERS = ("notebooks", "exercises", "solutions")
 LAB_START_TIMEOUT = 60.0  # seconds; a cold start here takes about 4
 # A new user's settings, but for two: every cell stays in the page (JupyterLab otherwise attaches
 # off-screen cells lazily, and the test reads all of them), and no news pop-up over screenshots.
@@ -114,13 +117,17 @@ class LabServer:
             f"its log ends:\n{self.log_tail()}"
         )
 
+    def shutdown_kernels(self) -> None:
+        """Shut down every kernel the server runs (they run in sessions of their own)."""
+        for kernel in self.api("kernels"):
+            self.api(f"kernels/{kernel['id']}", method="DELETE")
+
     def stop(self) -> None:
-        """Shut the kernels down through the API (they run in sessions of their own), then the
-        server's process group: politely, then by force."""
+        """Shut the kernels down through the API, then the server's process group: politely,
+        then by force."""
         if self.process.poll() is None:
             try:
-                for kernel in self.api("kernels"):
-                    self.api(f"kernels/{kernel['id']}", method="DELETE")
+                self.shutdown_kernels()
             except (OSError, ValueError):
                 pass  # the server is going anyway; the process group is ended below
         for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
@@ -136,12 +143,16 @@ class LabServer:
 
 
 def start_lab(home: Path) -> LabServer:
-    """Start JupyterLab on a copy of notebooks/ inside `home`, as a new user, and wait for it."""
+    """Start JupyterLab on a copy of the course's folders inside `home`, as a new user, and wait
+    for it. The server's root is `home/course`, laid out as the project is."""
     jupyter = VENV_BIN / "jupyter"
     if not jupyter.exists():
         raise FileNotFoundError(f"{jupyter} is missing: `make lab` or `make test` builds the venv")
-    root = home / "notebooks"
-    shutil.copytree(REPO / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    root = home / "course"
+    for folder in COURSE_FOLDERS:
+        shutil.copytree(
+            REPO / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+        )
     env = {
         **os.environ,
         # A new user: none of this machine's config, settings, workspaces or user kernelspecs.

@@ -9,62 +9,25 @@ player works (its frames load and the buttons move the slider). Screenshots go t
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
-from lab_server import ARTIFACTS, REPO, VENV_BIN, LabServer
+from lab_page import (
+    clear_and_run_all,
+    error_outputs,
+    not_run_cells,
+    open_notebook,
+    save_and_read,
+    screenshot,
+    tracebacks_shown,
+)
+from lab_server import REPO, VENV_BIN, LabServer
 
-NOTEBOOK = "07_animated_regression_fit.ipynb"
-KERNEL_READY_MS = 60_000  # a fresh kernel starts in about 3 s here
-RUN_ALL_MS = 120_000  # notebook 07 runs in about 10 s here
-SAVE_TIMEOUT = 20.0  # seconds
-
-# Every code cell's prompt, "[ ]:" not run, "[*]:" running or queued, "[3]:" done.
-PROMPTS_JS = """() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'),
-                                  node => node.textContent.trim())"""
-# The kernel is connected and idle (the status bar says so), or a dialog asks the user something.
-KERNEL_READY_JS = """() => {
-    if (document.querySelector('.jp-Dialog')) return true;
-    const status = document.querySelector('.jp-StatusBar-TextItem[title^="Change kernel"]');
-    return !!status && /\\|\\s*Idle$/.test(status.textContent.trim());
-}"""
-# Rendered stderr holds warnings as well as errors; only a traceback or an exception line is one.
-TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\s*\w*(Error|Exception)\b", re.M)
-# Run All has finished: nothing is queued, the kernel is idle, and either every cell ran or one
-# shows an error (then the kernel drops the rest). The prompts start blank, so this cannot be
-# true before the run. Its argument is [TRACEBACK's pattern, STDERR_OUTPUT].
-RUN_FINISHED_JS = """([traceback, stderrSelector]) => {
-    const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'),
-                               node => node.textContent.trim());
-    const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
-    if (prompts.some(p => p.includes('*')) || indicator?.dataset.status !== 'idle') return false;
-    const pattern = new RegExp(traceback, 'm');
-    return prompts.every(p => /^\\[\\d+\\]:$/.test(p))
-        || Array.from(document.querySelectorAll(stderrSelector)).some(
-               node => pattern.test(node.textContent));
-}"""
-STDERR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+NOTEBOOK = "notebooks/07_animated_regression_fit.ipynb"
 
 
 def course_notebooks() -> list[str]:
     return sorted(path.name for path in (REPO / "notebooks").glob("*.ipynb"))
-
-
-def run_menu_command(page, menu: str, command: str) -> None:
-    """Click a menu in Lab's menu bar, then its item for a command (e.g. Run → Run All Cells)."""
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
-    page.locator(f'.lm-Menu .lm-Menu-item[data-command="{command}"]').click()
-
-
-def wait_for_kernel(page) -> None:
-    page.wait_for_function(KERNEL_READY_JS, timeout=KERNEL_READY_MS)
-    dialog = page.locator(".jp-Dialog")
-    if dialog.count():
-        pytest.fail(
-            f"JupyterLab asked a question instead of starting the notebook's kernel "
-            f"(is the `python3` kernelspec missing from the venv?):\n{dialog.inner_text()}"
-        )
 
 
 def kernel_command_lines(lab: LabServer) -> list[list[str]]:
@@ -81,44 +44,19 @@ def kernel_command_lines(lab: LabServer) -> list[list[str]]:
     return found
 
 
-def saved_error_outputs(lab: LabServer, page) -> list[str]:
-    """Save the notebook from the File menu and list the error outputs the file then holds."""
-    before = lab.api(f"contents/{NOTEBOOK}?content=0")["last_modified"]
-    run_menu_command(page, "File", "docmanager:save")
-    deadline = time.monotonic() + SAVE_TIMEOUT
-    while lab.api(f"contents/{NOTEBOOK}?content=0")["last_modified"] == before:
-        if time.monotonic() > deadline:
-            pytest.fail(f"File → Save Notebook did not write {NOTEBOOK} within {SAVE_TIMEOUT} s")
-        time.sleep(0.2)
-    cells = lab.api(f"contents/{NOTEBOOK}?content=1&type=notebook")["content"]["cells"]
-    return [
-        f"cell {index} (In [{cell['execution_count']}]): {output['ename']}: {output['evalue']}"
-        for index, cell in enumerate(cells)
-        for output in cell.get("outputs", [])
-        if output["output_type"] == "error"
-    ]
-
-
-def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path))
-    return path
-
-
 @pytest.mark.timeout(90)
 def test_lab_root_lists_every_course_notebook_for_a_new_user(page, page_errors, lab):
     from playwright.sync_api import expect
 
     expected = course_notebooks()
     assert expected, "notebooks/ holds no notebook"
-    listed = {item["name"] for item in lab.api("contents")["content"]}
+    listed = {item["name"] for item in lab.api("contents/notebooks")["content"]}
     assert set(expected) <= listed, f"the server does not list {set(expected) - listed}"
     assert "python3" in lab.api("kernelspecs")["kernelspecs"], (
         "JupyterLab in the venv has no `python3` kernelspec, the one the notebooks ask for"
     )
 
-    response = page.goto(lab.url("lab"))
+    response = page.goto(lab.url("lab/tree/notebooks"))
     assert response is not None and response.ok, f"GET /lab answered {response and response.status}"
     for name in expected:
         item = page.locator(".jp-DirListing-item .jp-DirListing-itemText", has_text=name)
@@ -129,36 +67,16 @@ def test_lab_root_lists_every_course_notebook_for_a_new_user(page, page_errors, 
 
 @pytest.mark.timeout(180)
 def test_notebook_07_runs_every_cell_without_error_and_its_animation_plays(page, page_errors, lab):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect
 
-    page.goto(lab.url(f"lab/tree/{NOTEBOOK}"))
-    wait_for_kernel(page)
-    # The committed notebook carries outputs and execution counts; clear them so that what the
-    # test reads afterwards can only come from this run.
-    run_menu_command(page, "Edit", "editmenu:clear-all")
-    expect(page.locator(".jp-CodeCell .jp-InputPrompt", has_text="[1]:")).to_have_count(0)
-    expect(page.locator(".animation")).to_have_count(0)
+    open_notebook(page, lab, NOTEBOOK)
+    clear_and_run_all(page, lab)
 
-    run_menu_command(page, "Run", "runmenu:run-all")
-    try:
-        page.wait_for_function(
-            RUN_FINISHED_JS, arg=[TRACEBACK.pattern, STDERR_OUTPUT], timeout=RUN_ALL_MS
-        )
-    except PlaywrightTimeoutError:
-        pytest.fail(
-            f"Run All Cells did not finish within {RUN_ALL_MS // 1000} s: prompts "
-            f"{page.evaluate(PROMPTS_JS)}; JupyterLab's log ends:\n{lab.log_tail()}"
-        )
-
-    tracebacks = [
-        text for text in page.locator(STDERR_OUTPUT).all_inner_texts() if TRACEBACK.search(text)
-    ]
+    tracebacks = tracebacks_shown(page)
     assert not tracebacks, "cells show errors:\n" + "\n---\n".join(tracebacks)
-    prompts = page.evaluate(PROMPTS_JS)
-    not_run = [n for n, prompt in enumerate(prompts, 1) if not re.fullmatch(r"\[\d+\]:", prompt)]
-    assert not not_run, f"code cells {not_run} (counted from 1) did not run: prompts {prompts}"
-    errors = saved_error_outputs(lab, page)
+    not_run = not_run_cells(page)
+    assert not not_run, f"code cells {not_run} (counted from 1) did not run"
+    errors = error_outputs(save_and_read(lab, page, NOTEBOOK))
     assert not errors, "the saved notebook holds error outputs:\n" + "\n".join(errors)
 
     kernels = kernel_command_lines(lab)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from numbers import Number as _Number
 from typing import Any
 
 from gradlab import (
+    _dtype,
     _tensor_methods,  # noqa: F401  (attaches methods and operators to Tensor)
     autograd,
 )
@@ -89,11 +91,24 @@ from gradlab.tensor import Tensor, device
 __version__ = "0.1.0"
 
 
+# The binary functions whose first argument may be a Python number, as in ``torch.add(2., x)``.
+_SCALAR_FIRST = frozenset("""add sub subtract mul multiply div divide true_divide pow remainder
+floor_divide""".split())
+_REFLECTED = {"pow": "__rpow__", "remainder": "__rmod__", "floor_divide": "__rfloordiv__"}
+
+
 def _tensor_function(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     """``gradlab.exp(x)``: the method as a function, refusing non-tensors as PyTorch does."""
 
+    scalar_first = name in _SCALAR_FIRST
+
     @functools.wraps(fn)
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:
+        if scalar_first and isinstance(input, _Number) and args and isinstance(args[0], Tensor):
+            # torch.add(2., x): the number becomes a 0-d tensor of the result's dtype
+            if name in _REFLECTED:  # these have their own scalar-first forms in PyTorch
+                return getattr(args[0], _REFLECTED[name])(input)
+            input = tensor(input, dtype=_dtype.result_type(args[0], input))
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
@@ -105,7 +120,8 @@ def _tensor_function(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 # The functions PyTorch also offers at top level (``gradlab.exp(x)``): the tensor methods.
 _TOP_LEVEL = """add sub subtract mul multiply div divide true_divide pow neg negative reciprocal abs
-exp log sqrt sin cos tanh sigmoid relu square clamp clip maximum minimum sign floor ceil round eq ne
+exp expm1 log log1p log2 log10 sqrt sin cos tanh sigmoid relu square clamp clip maximum minimum
+sign floor ceil round eq ne
 lt le gt ge isnan isinf isfinite logical_not floor_divide remainder sum mean var std norm max min
 amax amin argmax argmin all any softmax log_softmax logsumexp reshape flatten squeeze unsqueeze
 permute transpose swapaxes t clone broadcast_to unbind split chunk nonzero masked_fill select matmul

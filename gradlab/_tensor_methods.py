@@ -65,7 +65,8 @@ METHODS = {
     "add": AR.add, "sub": AR.sub, "subtract": AR.sub, "mul": AR.mul, "multiply": AR.mul,
     "div": AR.div, "divide": AR.div, "true_divide": AR.div, "pow": AR.pow, "neg": AR.neg,
     "negative": AR.neg, "reciprocal": AR.reciprocal, "abs": P.abs, "absolute": P.abs,
-    "exp": P.exp, "log": P.log, "sqrt": P.sqrt, "sin": P.sin, "cos": P.cos, "tanh": P.tanh,
+    "exp": P.exp, "log": P.log, "log1p": P.log1p, "log2": P.log2, "log10": P.log10,
+    "expm1": P.expm1, "sqrt": P.sqrt, "sin": P.sin, "cos": P.cos, "tanh": P.tanh,
     "sigmoid": P.sigmoid, "relu": P.relu, "square": AR.square, "clamp": P.clamp, "clip": P.clamp,
     "maximum": P.maximum, "minimum": P.minimum, "sign": P.sign, "sgn": P.sgn, "floor": P.floor,
     "ceil": P.ceil, "round": P.round, "trunc": P.trunc, "floor_divide": AR.floor_divide,
@@ -95,6 +96,7 @@ METHODS = {
 }
 for _name in ("add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "sin", "cos",
               "tanh", "sigmoid", "relu", "square", "clamp", "reciprocal", "floor", "ceil", "round",
+              "log1p", "log2", "log10", "expm1",
               "trunc", "sign", "sgn"):
     METHODS[_name + "_"] = inplace.inplace(METHODS[_name])
 METHODS["subtract_"], METHODS["multiply_"], METHODS["clip_"] = (

@@ -96,6 +96,7 @@ class Tensor:
     >>> y.backward(); w.grad   # tensor(3.)
     """
 
+    __module__ = "gradlab"  # type(x) shows <class 'gradlab.Tensor'>, as torch shows torch.Tensor
     __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_vc", "_base", "_hooks",
                  "_acc", "_retains", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers to our reflected operators: ndarray * Tensor

@@ -167,8 +167,41 @@ def write(a: Tensor, basic: tuple, adv: tuple | None, values: Any) -> None:
                            f"{list(target[adv].shape)}") from None
 
 
+_C_TYPES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t",
+            "uint8": "uint8_t", "float32": "float", "float64": "double", "float16": "c10::Half"}
+
+
+def check_assigned(a: Tensor, value: Any) -> Any:
+    """Refuse what PyTorch refuses to write into ``a`` (non-numbers, numbers out of range);
+    returns the value to write (a negative int wraps into an unsigned dtype, as in C)."""
+    if isinstance(value, (Tensor, bool, np.bool_)):
+        return value
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        kind = type(value)
+        name = f"numpy.{kind.__name__}" if kind.__module__ == "numpy" else kind.__name__
+        raise TypeError(f"can't assign a {name} to a {a.type()}")
+    if isinstance(value, (int, np.integer)) and not -(2**63) <= int(value) < 2**63:
+        raise ValueError("Overflow when unpacking long long")
+    dt = a._data.dtype
+    if dt.kind == "b":
+        return value
+    if dt.kind == "f":
+        ok = not np.isfinite(value) or abs(float(value)) <= np.finfo(dt).max
+    else:
+        info = np.iinfo(dt)
+        low = -info.max if dt.kind == "u" else info.min  # -1 wraps to 255 in uint8, as in C
+        ok = bool(np.isfinite(value)) and low <= value <= info.max
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(dt.name, dt.name)} "
+                           "without overflow")
+    if dt.kind == "u" and value < 0:
+        return np.array(int(value), dtype=np.int64).astype(dt)[()]
+    return value
+
+
 def setitem(a: Tensor, key: Any, value: Any) -> None:
     """``a[key] = value``; recorded as ``CopySlices`` when autograd is tracking either side."""
+    value = check_assigned(a, value)
     items, basic, adv = split_index(a._data.shape, key)
     if STATE.enabled and a._rg and a.grad_fn is None and any(type(k) is int for k in items):
         raise RuntimeError(  # PyTorch selects first, then writes into that view

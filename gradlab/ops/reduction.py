@@ -39,7 +39,8 @@ def dims_of(dim: Any, ndim: int) -> tuple[int, ...] | None:
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
         return dims if ndim else ()
-    return (_wrap_dim(int(dim), ndim),) if ndim else ()
+    d = _wrap_dim(int(dim), ndim)  # a 0-d tensor takes dim 0 or -1, as in PyTorch
+    return (d,) if ndim else ()
 
 
 def _axis(dims: tuple[int, ...] | None) -> tuple[int, ...] | None:

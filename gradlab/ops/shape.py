@@ -201,8 +201,14 @@ class TBackward0(PermuteBackward0):
     pass
 
 
-def permute(a: Tensor, *dims: Any) -> Tensor:
+def permute(a: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
     """The dimensions reordered: dimension ``i`` of the result is ``dims[i]`` of ``a``."""
+    if not dims and set(kwargs) == {"dims"}:
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"permute() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if not dims:  # even a 0-d tensor needs an explicit ``permute(())``
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = parse_shape(dims, "permute", "dims")
     nd = a._data.ndim
     if len(dims) != nd:

@@ -17,6 +17,7 @@ from gradlab.ops import (
     indexing,
     inplace,
     linalg,
+    logexp,
     pointwise,
     reduction,
     shape,
@@ -25,6 +26,7 @@ from gradlab.ops._util import Number
 from gradlab.tensor import Tensor
 
 AR, P, R, S, I, L, A = arithmetic, pointwise, reduction, shape, indexing, linalg, activation
+LE = logexp
 
 
 def _other(x: Any) -> Any:
@@ -65,8 +67,8 @@ METHODS = {
     "add": AR.add, "sub": AR.sub, "subtract": AR.sub, "mul": AR.mul, "multiply": AR.mul,
     "div": AR.div, "divide": AR.div, "true_divide": AR.div, "pow": AR.pow, "neg": AR.neg,
     "negative": AR.neg, "reciprocal": AR.reciprocal, "abs": P.abs, "absolute": P.abs,
-    "exp": P.exp, "log": P.log, "log1p": P.log1p, "log2": P.log2, "log10": P.log10,
-    "expm1": P.expm1, "sqrt": P.sqrt, "sin": P.sin, "cos": P.cos, "tanh": P.tanh,
+    "exp": P.exp, "log": P.log, "log1p": LE.log1p, "log2": LE.log2, "log10": LE.log10,
+    "expm1": LE.expm1, "sqrt": P.sqrt, "sin": P.sin, "cos": P.cos, "tanh": P.tanh,
     "sigmoid": P.sigmoid, "relu": P.relu, "square": AR.square, "clamp": P.clamp, "clip": P.clamp,
     "maximum": P.maximum, "minimum": P.minimum, "sign": P.sign, "sgn": P.sgn, "floor": P.floor,
     "ceil": P.ceil, "round": P.round, "trunc": P.trunc, "floor_divide": AR.floor_divide,

@@ -6,7 +6,6 @@ numpy arrays and, under ``create_graph=True``, on tensors (see ``gradlab.ops.ari
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -61,58 +60,6 @@ class LogBackward0(Node):
 def log(a: Tensor) -> Tensor:
     with np.errstate(divide="ignore", invalid="ignore"):
         return record(np.log(to_float(a)), LogBackward0, (a,), saved=(a,))
-
-
-class Log1PBackward0(Node):
-    def backward(self, g: Any) -> Any:
-        (x,) = self.saved_tensors
-        return g / (x + 1)
-
-
-def log1p(a: Tensor) -> Tensor:
-    """``log(1 + x)``, accurate for tiny ``x``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return record(np.log1p(to_float(a)), Log1PBackward0, (a,), saved=(a,))
-
-
-def _correctly_rounded(fn: Any, a: Tensor) -> np.ndarray:
-    """``fn`` in float64, rounded once to float32: log10(100) is exactly 2, as in PyTorch."""
-    x = to_float(a)
-    return fn(x) if x.dtype == np.float64 else fn(x.astype(np.float64)).astype(x.dtype)
-
-
-class Log2Backward0(Node):
-    def backward(self, g: Any) -> Any:
-        (x,) = self.saved_tensors
-        return g / mul_scalar(x, math.log(2.0))
-
-
-def log2(a: Tensor) -> Tensor:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return record(_correctly_rounded(np.log2, a), Log2Backward0, (a,), saved=(a,))
-
-
-class Log10Backward0(Node):
-    def backward(self, g: Any) -> Any:
-        (x,) = self.saved_tensors
-        return g / mul_scalar(x, math.log(10.0))
-
-
-def log10(a: Tensor) -> Tensor:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return record(_correctly_rounded(np.log10, a), Log10Backward0, (a,), saved=(a,))
-
-
-class Expm1Backward0(Node):
-    def backward(self, g: Any) -> Any:
-        (out,) = self.saved_tensors
-        return g * (out + 1)
-
-
-def expm1(a: Tensor) -> Tensor:
-    """``exp(x) - 1``, accurate for tiny ``x``."""
-    with np.errstate(over="ignore"):
-        return record(np.expm1(to_float(a)), Expm1Backward0, (a,), save_out=True)
 
 
 class SqrtBackward0(Node):

@@ -75,6 +75,15 @@ def namespaces_available():
 NAMESPACES = namespaces_available()
 
 
+def assert_graded_as(record: dict, expected: tuple) -> None:
+    """``record`` has the expected total and status and, where given, per-question statuses."""
+    total, status, questions = expected
+    got = {q: result["status"] for q, result in record["questions"].items()}
+    assert (record["total"], record["status"]) == (total, status), (record["reason"], got)
+    if questions is not None:
+        assert got == questions, record["questions"]
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """Grade the whole fixture folder once: the records, and where the gradebook went."""
@@ -94,11 +103,8 @@ def test_each_submission_gets_the_score_it_deserves(batch, scenario):
         pytest.skip("this attack is only contained with root's namespaces")
     records, _ = batch
     record = records[scenario]
-    total, status, questions = EXPECTED[scenario]
-    got = {q: result["status"] for q, result in record["questions"].items()}
-    assert (record["total"], record["status"]) == (total, status), (record["reason"], got)
-    if questions is not None:
-        assert got == questions, record["questions"]
+    assert_graded_as(record, EXPECTED[scenario])
+    if EXPECTED[scenario][2] is not None:
         assert record["isolation"] == ("namespaces" if NAMESPACES else "basic")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_grading_batch import assert_graded_as
 from test_grading_sandbox import (
     namespaces_available,
     root_only,
@@ -86,12 +87,7 @@ def test_each_hostile_submission_gets_the_score_it_deserves(batch, scenario):
     if scenario in NEEDS_ROOT and not NAMESPACES:
         pytest.skip("this attack is only contained with root's namespaces")
     records, _ = batch
-    record = records[scenario]
-    total, status, questions = EXPECTED[scenario]
-    got = {q: result["status"] for q, result in record["questions"].items()}
-    assert (record["total"], record["status"]) == (total, status), (record["reason"], got)
-    if questions is not None:
-        assert got == questions, record["questions"]
+    assert_graded_as(records[scenario], EXPECTED[scenario])
 
 
 def test_a_hang_or_crash_in_the_first_question_keeps_the_setup_for_the_others(batch):

@@ -25,7 +25,7 @@ from test_errors import PYTORCH_ERRORS  # noqa: E402
 from test_tensor_api import REPRS  # noqa: E402
 
 import gradlab  # noqa: E402
-from gradlab.ops.pointwise import NUMPY_FLOAT_WARNINGS  # noqa: E402
+from gradlab.ops._util import NUMPY_FLOAT_WARNINGS  # noqa: E402
 
 # PyTorch gives this warning once per process, so whether a snippet shows it depends on the
 # snippets before it; test_autograd_rules.py checks it in a fresh interpreter instead.

@@ -86,6 +86,14 @@ def operand_data(x: Any, dt: np.dtype) -> Any:
     return x
 
 
+def wrap_int(x: Any, dt: np.dtype) -> Any:
+    """A Python int cast to an integer dtype the C way (modulo 2**bits): ``uint8`` takes -1 as
+    255, as PyTorch does; anything else is returned as is."""
+    if isinstance(x, (int, np.integer)) and dt.kind in "iu":
+        return np.array(int(x), dtype=np.int64).astype(dt)[()]
+    return x
+
+
 def to_float(x: Tensor) -> np.ndarray:
     """Input data for a function that always gives floats (exp, sqrt...): ints become float32."""
     d = x._data

@@ -22,6 +22,7 @@ from gradlab.ops._util import (
     result_np_dtype,
     to_float,
     where,
+    wrap_int,
 )
 from gradlab.tensor import Tensor
 
@@ -50,17 +51,10 @@ def _binary(fn: Any, a: Tensor, b: Any, op: str, floating: bool = False,
         check_broadcast(x, y)
         raise
     except OverflowError:  # uint8 + 300: the int wraps to the tensor's dtype, as in PyTorch
-        out = fn(_wrapped(x, dt), _wrapped(y, dt))
+        out = fn(wrap_int(x, dt), wrap_int(y, dt))
     if type(out) is not np.ndarray or out.dtype != dt:
         out = np.asarray(out, dtype=dt)
     return b, out
-
-
-def _wrapped(x: Any, dt: np.dtype) -> Any:
-    """A Python int cast to an integer dtype the C way (modulo 2**bits); anything else as is."""
-    if isinstance(x, int) and dt.kind in "iu":
-        return np.array(x, dtype=np.int64).astype(dt)[()]
-    return x
 
 
 # -- arithmetic --------------------------------------------------------------------------------

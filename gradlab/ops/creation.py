@@ -14,6 +14,7 @@ import numpy as np
 
 from gradlab import _dtype
 from gradlab.ops._from_data import check_numpy, check_range, from_data
+from gradlab.ops.shape import parse_shape
 from gradlab.tensor import Tensor, check_device
 
 
@@ -89,24 +90,7 @@ def _size(size: tuple, name: str = "zeros") -> tuple[int, ...]:
         if name in ("rand", "randn"):
             raise _bad_args(name, size, "(tuple of ints size, *, gradlab.dtype dtype = None, ...)")
         raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
-    packed = len(size) == 1 and isinstance(size[0], (tuple, list))
-    if packed:
-        size = tuple(size[0])
-    out = []
-    for i, s in enumerate(size):
-        if isinstance(s, Tensor):
-            s = s.item()
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            kind = type(s).__name__
-            if len(size) == 1 and not packed:
-                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
-                                f"not {kind}")
-            if i == 0:
-                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
-                                f"but found element of type {kind} at pos 0")
-            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
-                            f"{i + 1} with error \"type must be tuple of ints,but got {kind}\"")
-        out.append(int(s))
+    out = list(parse_shape(size, name, "size"))
     if any(s < 0 for s in out):
         if name == "zeros":
             raise RuntimeError("zeros: Dimension size must be non-negative.")

@@ -17,7 +17,8 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import Node
-from gradlab.ops._util import edge, record
+from gradlab.ops._from_data import check_range
+from gradlab.ops._util import edge, record, wrap_int
 from gradlab.ops.indexing import (
     SplitBackward0,
     UnbindBackward0,
@@ -183,19 +184,13 @@ def check_assigned(a: Tensor, value: Any) -> Any:
     if isinstance(value, (int, np.integer)) and not -(2**63) <= int(value) < 2**63:
         raise ValueError("Overflow when unpacking long long")
     dt = a._data.dtype
-    if dt.kind == "b":
-        return value
     if dt.kind == "f":
-        ok = not np.isfinite(value) or abs(float(value)) <= np.finfo(dt).max
-    else:
-        info = np.iinfo(dt)
-        low = -info.max if dt.kind == "u" else info.min  # -1 wraps to 255 in uint8, as in C
-        ok = bool(np.isfinite(value)) and low <= value <= info.max
-    if not ok:
-        raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(dt.name, dt.name)} "
-                           "without overflow")
-    if dt.kind == "u" and value < 0:
-        return np.array(int(value), dtype=np.int64).astype(dt)[()]
+        if np.isfinite(value) and abs(float(value)) > np.finfo(dt).max:
+            raise RuntimeError(f"value cannot be converted to type {_C_TYPES[dt.name]} without "
+                               "overflow")
+    elif dt.kind in "iu":
+        check_range(np.asarray(value), _dtype.FROM_NUMPY[dt], _C_TYPES.get(dt.name, dt.name))
+        return wrap_int(value, dt)
     return value
 
 

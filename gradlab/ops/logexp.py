@@ -31,26 +31,35 @@ def _correctly_rounded(fn: Any, a: Tensor) -> np.ndarray:
     return fn(x) if x.dtype == np.float64 else fn(x.astype(np.float64)).astype(x.dtype)
 
 
-class Log2Backward0(Node):
+class _LogBaseBackward(Node):
+    """d/dx log_b(x) = 1 / (x ln b)."""
+
+    ln_base: float
+
     def backward(self, g: Any) -> Any:
         (x,) = self.saved_tensors
-        return g / mul_scalar(x, math.log(2.0))
+        return g / mul_scalar(x, self.ln_base)
+
+
+class Log2Backward0(_LogBaseBackward):
+    ln_base = math.log(2.0)
+
+
+class Log10Backward0(_LogBaseBackward):
+    ln_base = math.log(10.0)
+
+
+def _log_base(fn: Any, node_cls: type[Node], a: Tensor) -> Tensor:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return record(_correctly_rounded(fn, a), node_cls, (a,), saved=(a,))
 
 
 def log2(a: Tensor) -> Tensor:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return record(_correctly_rounded(np.log2, a), Log2Backward0, (a,), saved=(a,))
-
-
-class Log10Backward0(Node):
-    def backward(self, g: Any) -> Any:
-        (x,) = self.saved_tensors
-        return g / mul_scalar(x, math.log(10.0))
+    return _log_base(np.log2, Log2Backward0, a)
 
 
 def log10(a: Tensor) -> Tensor:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return record(_correctly_rounded(np.log10, a), Log10Backward0, (a,), saved=(a,))
+    return _log_base(np.log10, Log10Backward0, a)
 
 
 class Expm1Backward0(Node):

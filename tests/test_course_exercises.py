@@ -143,7 +143,7 @@ def test_exercise_hides_solutions_and_hidden_checks(name):
     assert "expect=" not in exercise and "mistakes=" not in exercise
     nb = json.loads(exercise)
     checks = [source(cell) for cell in nb["cells"] if role(cell) == "check"]
-    questions = list(load_assignment(SOLUTIONS / name).questions)
+    questions = list(load_assignment(solution_of(name)).questions)
     assert checks == [f'check("{qid}")' for qid in questions]
 
 

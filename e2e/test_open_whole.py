@@ -2,7 +2,8 @@
 meets it after `make lab`, in a Lab that never trusted it, and as nbconvert's HTML in a browser
 with JavaScript off.
 
-For each lesson, its notebook, exercise and solution are opened side by side in one Lab: no
+Each lesson's notebook, exercise and solution are opened side by side in one Lab (four lessons
+to a page, to keep the test short): no
 output shows a bare Python repr of a drawing or widget, every image has loaded, the animation's
 frame changes within 3 s of pressing play, their tab labels read differently where Lab cuts
 them, and 10 s after their kernels are idle no tab carries the dirty marker (a notebook whose
@@ -23,7 +24,8 @@ from lab_server import ARTIFACTS, COURSE_FOLDERS, REPO, VENV_BIN, LabServer
 
 LABEL_CHARS = 20  # JupyterLab cuts a tab's label at about this many characters
 IDLE_WAIT = 10.0  # seconds the tabs stay open after every kernel is idle
-KERNELS_IDLE_TIMEOUT = 60.0
+KERNELS_IDLE_TIMEOUT = 90.0
+LESSONS_PER_PAGE = 4  # a lesson's 3 notebooks each: 12 tabs and kernels in one page at most
 # The Lab with its shell exposed (expose_app_in_browser) and its first notebook on show.
 APP_READY_JS = """() => !!window.jupyterapp?.shell
     && !!document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')"""
@@ -109,13 +111,19 @@ def check_animation_plays(page, where: str) -> list[str]:
     return problems
 
 
-@pytest.mark.timeout(150)
-@pytest.mark.parametrize("lesson", lessons(), ids=lambda name: name[:2])
-def test_notebook_exercise_and_solution_open_unmodified_under_distinct_tab_labels(
-    page, page_errors, lab, lesson
+def lesson_groups() -> list[list[str]]:
+    """The lessons, LESSONS_PER_PAGE at a time: one Lab page opens each group's notebooks."""
+    names = lessons()
+    return [names[k : k + LESSONS_PER_PAGE] for k in range(0, len(names), LESSONS_PER_PAGE)]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("group", lesson_groups(), ids=lambda g: f"{g[0][:2]}-{g[-1][:2]}")
+def test_notebooks_exercises_and_solutions_open_whole_unmodified_under_distinct_tab_labels(
+    page, page_errors, lab, group
 ):
-    paths = trio(lesson)
-    page.goto(lab.url(f"lab/workspaces/open-{lesson[:2]}/tree/{paths[0]}"))
+    paths = [path for lesson in group for path in trio(lesson)]
+    page.goto(lab.url(f"lab/workspaces/open-{group[0][:2]}/tree/{paths[0]}"))
     page.wait_for_function(APP_READY_JS, timeout=60_000)
     problems = []
     for k, path in enumerate(paths):
@@ -123,11 +131,12 @@ def test_notebook_exercise_and_solution_open_unmodified_under_distinct_tab_label
             page.evaluate(OPEN_JS, path)
             page.wait_for_function(APP_READY_JS)
         page.wait_for_timeout(500)  # let the new tab lay out its first screen
-        screenshot(page, f"open_{path.split('/')[1][:-6]}.png")
+        name = path.split("/")[1][:-6]
+        screenshot(page, f"open_{name}.png")
         problems += check_outputs_show_pictures(page, path)
         problems += check_animation_plays(page, path)
-        if k == 0:
-            screenshot_pictures(page, f"pictures_{lesson[:-6]}.png")
+        if path.startswith("notebooks/"):
+            screenshot_pictures(page, f"pictures_{name}.png")
     assert not problems, "\n".join(problems)
 
     labels = page.locator(f"{DOCK_TABS} .lm-TabBar-tabLabel").all_inner_texts()

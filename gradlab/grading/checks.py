@@ -142,11 +142,11 @@ def evaluate(question: str, answer: Any, namespace: dict, **options: Any) -> tup
 
 def _evaluate_spec(spec: CheckSpec, namespace: dict, prepared: bool) -> tuple:
     """Capture and score one check; ``prepared``: its call arguments are Python objects."""
-    unwritten = _not_written_out(spec.literal)
+    captured = capture(spec.expr, namespace, spec.calls, prepared=prepared)
+    unwritten = _not_written_out(spec.literal) if "error" not in captured else []
     if unwritten:
         return CheckResult(spec.question, FAILED, 0.0, spec.points, unwritten_message(unwritten),
                            None, spec.hidden), ""
-    captured = capture(spec.expr, namespace, spec.calls, prepared=prepared)
     inputs = _shown_inputs(spec.calls) if prepared else [list(args) for args in spec.calls or []]
     result = score_check(spec, spec.expect, captured, inputs=inputs)
     previous = _previous_cell_error()

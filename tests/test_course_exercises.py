@@ -263,13 +263,13 @@ COPIES = [
 @pytest.mark.parametrize("name, question, written, copied", COPIES, ids=[c[1] for c in COPIES])
 def test_a_prediction_copied_from_the_notebooks_own_values_scores_nothing(name, question, written,
                                                                         copied, tmp_path):
-    nb = nbformat.read(SOLUTIONS / name, as_version=4)
+    nb = nbformat.read(solution_of(name), as_version=4)
     [cell] = [cell for cell in nb.cells if cell.cell_type == "code" and written in cell.source]
     cell.source = cell.source.replace(written, copied)
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     nbformat.write(nb, submissions / "copier.ipynb")
-    [record] = grade(submissions, load_assignment(SOLUTIONS / name), tmp_path / "grades.csv",
+    [record] = grade(submissions, load_assignment(solution_of(name)), tmp_path / "grades.csv",
                      workers=1, limits=LIMITS, progress=False)
     result = record["questions"][question]
     assert result["points"] == 0, result

@@ -41,8 +41,10 @@ test: $(STAMP)
 
 # The tests that compare with PyTorch itself, with torch 2.13.0 installed from a local wheel
 # (skipped, with a note, where there is none). Every other test file pins literals instead.
-PARITY_TESTS = $(wildcard tests/test_*parity*.py) tests/test_printing.py tests/test_random.py \
-	tests/test_errors.py tests/test_tensor_api.py tests/test_plot_graph.py tests/test_plot_backward.py
+PARITY_TESTS = $(wildcard tests/*/test_*parity*.py) tests/core/test_tensor_forward.py \
+	tests/core/test_scalars_and_assignment.py tests/core/test_sum.py tests/core/test_printing.py \
+	tests/core/test_random.py tests/core/test_errors.py tests/core/test_tensor_api.py \
+	tests/plot/test_plot_graph.py tests/plot/test_plot_backward.py
 parity: $(STAMP)
 	bash tools/install_torch_ref.sh
 	$(BIN)/python -m pytest -n auto $(PARITY_TESTS)

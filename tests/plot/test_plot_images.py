@@ -2,7 +2,7 @@
 image comparison against committed baselines.
 
 Regenerate the baselines after an intended change of look with
-``GRADLAB_REGENERATE_BASELINES=1 .venv/bin/python -m pytest tests/test_plot_images.py``
+``GRADLAB_REGENERATE_BASELINES=1 .venv/bin/python -m pytest tests/plot/test_plot_images.py``
 and look at the new PNGs in tests/baseline_images/plot/ before committing them.
 """
 
@@ -23,7 +23,7 @@ from matplotlib.testing.compare import compare_images
 import gradlab
 from gradlab import plot
 
-BASELINES = Path(__file__).parent / "baseline_images" / "plot"
+BASELINES = Path(__file__).parents[1] / "baseline_images" / "plot"
 REGENERATE = os.environ.get("GRADLAB_REGENERATE_BASELINES") == "1"
 TOLERANCE = 2.0  # RMS difference on a 0-255 scale: text antialiasing noise, not a change of look
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]

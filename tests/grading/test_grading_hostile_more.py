@@ -37,7 +37,7 @@ from gradlab.grading.submissions import (
     read_submission,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 LIMITS = Limits(timeout=5, memory=768 << 20, output=4 << 20)  # generous: CI may be loaded
 SECCOMP = os.uname().machine in ("x86_64", "aarch64")

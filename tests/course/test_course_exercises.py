@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 
 from gradlab.grading import Limits, assign, check_exercises, grade, load_assignment
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, EXERCISES, NOTEBOOKS = ROOT / "solutions", ROOT / "exercises", ROOT / "notebooks"
 COURSE = [
     "00_derivatives_by_hand.ipynb",

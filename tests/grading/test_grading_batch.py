@@ -12,7 +12,7 @@ import pytest
 from gradlab.cli import main
 from gradlab.grading import AuthoringError, Limits, grade, grade_notebook
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 LIMITS = Limits(timeout=6, memory=768 << 20, output=8 << 20)  # generous: CI may be loaded
 ALL_PASSED = dict.fromkeys(("fx.q1", "fx.q2", "fx.q3", "fx.q4"), "passed")

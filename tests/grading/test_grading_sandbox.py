@@ -15,7 +15,7 @@ from gradlab.grading.limits import Limits, parse_size
 from gradlab.grading.plan import Plan
 from gradlab.grading.users import BASE_UID, SLOTS, acquire_user
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 LIMITS = Limits(timeout=4, memory=768 << 20, output=4 << 20, processes=16, file_size=1 << 20)
 
 
@@ -112,7 +112,7 @@ def test_the_learner_runs_unprivileged_in_a_home_holding_only_the_submission():
 def test_solutions_tests_and_the_grader_files_are_invisible(tmp_path):
     secret = tmp_path / "grades.csv"
     secret.write_text("x")
-    repository = Path(__file__).parents[1]
+    repository = Path(__file__).parents[2]
     paths = [str(FIXTURES / "solutions" / "fx.ipynb"), str(Path(__file__)), str(secret),
              str(repository / "solutions"), "/etc/shadow"]
     seen, listing = value("import os", f"([os.path.exists(p) for p in {paths!r}], "

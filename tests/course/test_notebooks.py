@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 COURSE = [
     "00_derivatives_by_hand.ipynb",
     "01_tensors_and_requires_grad.ipynb",

@@ -2,8 +2,8 @@
 
 The expected text in ``REPRS`` is what PyTorch 2.13 prints for the same expression (``torch.``
 written as ``gradlab.``): it pins values, dtypes, shapes and printing at once.
-``tests/test_torch_parity.py`` re-derives every entry from torch when torch is installed. The
-formatter itself is tested in ``tests/test_printing.py``; these go through ``Tensor``.
+``tests/core/test_torch_parity.py`` re-derives every entry from torch when torch is installed. The
+formatter itself is tested in ``tests/core/test_printing.py``; these go through ``Tensor``.
 """
 
 from __future__ import annotations

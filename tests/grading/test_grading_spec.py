@@ -20,7 +20,7 @@ from gradlab.grading.spec import (
     solution_regions,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 
 
 def notebook(*cells):

@@ -17,7 +17,7 @@ from gradlab.grading.submissions import (
     read_submission,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 SUBMISSIONS = FIXTURES / "submissions"
 
 

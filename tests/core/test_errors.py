@@ -1,7 +1,7 @@
 """Bad input raises PyTorch's exception type with PyTorch's first line of text.
 
 Every expected message below was produced by PyTorch 2.13 (``torch.`` written as ``gradlab.``);
-``tests/test_torch_parity.py`` re-derives them from torch itself when it is installed. A second
+``tests/core/test_torch_parity.py`` re-derives them from torch itself when it is installed. A second
 line, when gradlab adds one, is a single line of advice for learners starting with ``Hint:``.
 """
 

@@ -9,7 +9,7 @@ import nbformat
 from gradlab.cli import main
 from gradlab.grading.assign import assign, check_exercises, clear_solutions, exercise_text
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 
 

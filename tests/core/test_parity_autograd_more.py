@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - the pinned values still run
     torch = None
 
 LIBS = [gradlab] + ([torch] if torch is not None else [])
+pytestmark = pytest.mark.parity  # every test also runs under PyTorch when it is importable
 
 
 def both(fn: Callable[[Any], Any]) -> list[Any]:

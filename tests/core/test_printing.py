@@ -378,14 +378,14 @@ def random_array(rng: np.random.Generator) -> np.ndarray:
 
 
 @pytest.fixture
-def torch_with_default_printing():
+def torch_with_default_printing(torch):
     """PyTorch, with its print options and default dtype put back after the test."""
-    torch = pytest.importorskip("torch")
     yield torch
     torch.set_printoptions(profile="default")
     torch.set_default_dtype(torch.float32)
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("options", PARITY_OPTIONS, ids=lambda o: repr(o))
 def test_repr_matches_pytorch_on_random_tensors(torch_with_default_printing, options):
     torch = torch_with_default_printing
@@ -424,6 +424,7 @@ def test_repr_matches_pytorch_on_random_tensors(torch_with_default_printing, opt
     assert not mismatches, f"{len(mismatches)} differ:\n" + "\n\n".join(mismatches)
 
 
+@pytest.mark.parity
 def test_format_matches_pytorch_on_scalars(torch_with_default_printing):
     torch = torch_with_default_printing
     rng = np.random.default_rng(7)

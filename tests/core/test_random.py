@@ -441,10 +441,10 @@ CALLS = st.one_of(
 )
 
 
+@pytest.mark.parity
 @settings(max_examples=80, deadline=None)
 @given(seed=st.integers(-(2**63), 2**64 - 1), calls=st.lists(CALLS, min_size=1, max_size=6))
-def test_any_sequence_of_calls_matches_torch_bit_for_bit(seed, calls):
-    torch = pytest.importorskip("torch")
+def test_any_sequence_of_calls_matches_torch_bit_for_bit(seed, calls, torch):
     theirs = torch.Generator().manual_seed(seed)
     ours = gr.Generator().manual_seed(seed)
     for call in calls:
@@ -455,15 +455,15 @@ def test_any_sequence_of_calls_matches_torch_bit_for_bit(seed, calls):
         assert (ours.get_state() == theirs.get_state().numpy()).all(), call
 
 
-def test_golden_values_are_torchs():
-    torch = pytest.importorskip("torch")
+@pytest.mark.parity
+def test_golden_values_are_torchs(torch):
     for name, (seed, calls) in SCENARIOS.items():
         gen = torch.Generator().manual_seed(seed)
         assert [digest(torch_call(torch, gen, call)) for call in calls] == GOLDEN[name], name
 
 
-def test_state_moves_between_torch_and_gradlab():
-    torch = pytest.importorskip("torch")
+@pytest.mark.parity
+def test_state_moves_between_torch_and_gradlab(torch):
     theirs = torch.Generator().manual_seed(11)
     torch_call(torch, theirs, ("normal", (3,), 0, 1, F32))  # leaves a cached normal behind
     ours = gr.Generator().set_state(theirs.get_state().numpy())
@@ -475,9 +475,9 @@ def test_state_moves_between_torch_and_gradlab():
         ours.uniform((9,), 0, 1, F64).tobytes()
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("dtype", [F32, F64, F16])
-def test_large_draws_match_torch(dtype):
-    torch = pytest.importorskip("torch")
+def test_large_draws_match_torch(dtype, torch):
     theirs = torch.Generator().manual_seed(2024)
     ours = gr.Generator().manual_seed(2024)
     for call in [("normal", (100_003,), 0.25, 1.5, dtype), ("uniform", (100_003,), -2, 3, dtype),

@@ -107,8 +107,8 @@ def test_gradlab_shows_what_pytorch_shows(name):
     assert run(snippet, gradlab) == expected
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("name", CASES)
-def test_pytorch_itself_agrees_with_the_pinned_text(name):
-    torch = pytest.importorskip("torch")
+def test_pytorch_itself_agrees_with_the_pinned_text(name, torch):
     snippet, expected = CASES[name]
     assert run(snippet, torch) == expected

@@ -412,12 +412,13 @@ def compare_with_torch(torch, cases) -> list:
 
 
 @pytest.fixture
-def torch(set_threads):
-    torch = pytest.importorskip("torch")
+def torch(torch, set_threads):
+    """PyTorch (the shared fixture), summing with the thread count gradlab is told to use."""
     set_threads(torch.get_num_threads())
     return torch
 
 
+@pytest.mark.parity
 @pytest.mark.filterwarnings("ignore:The given NumPy array is not writable")
 @pytest.mark.parametrize("seed", range(4))
 def test_matches_pytorch_on_random_views(torch, seed):
@@ -427,6 +428,7 @@ def test_matches_pytorch_on_random_views(torch, seed):
     assert not mismatches, f"{len(mismatches)}/{len(cases)} differ, e.g. {mismatches[:5]}"
 
 
+@pytest.mark.parity
 @pytest.mark.filterwarnings("ignore:The given NumPy array is not writable")
 @pytest.mark.parametrize("threads", [1, 2, 3, 4])
 def test_matches_pytorch_above_the_parallel_threshold(torch, set_threads, threads):
@@ -455,6 +457,7 @@ def test_matches_pytorch_above_the_parallel_threshold(torch, set_threads, thread
     assert not mismatches, f"{len(mismatches)}/{len(cases)} differ, e.g. {mismatches[:5]}"
 
 
+@pytest.mark.parity
 @pytest.mark.filterwarnings("ignore:The given NumPy array is not writable")
 def test_dtype_argument_matches_pytorch(torch):
     rng = np.random.default_rng(7)
@@ -472,6 +475,7 @@ def test_dtype_argument_matches_pytorch(torch):
     assert not mismatches, f"{len(mismatches)}/200 differ, e.g. {mismatches[:5]}"
 
 
+@pytest.mark.parity
 def test_detected_capability_and_threads_match_torch(torch):
     assert _sum.cpu_capability() == torch.backends.cpu.get_cpu_capability()
     assert _sum._default_num_threads() == torch.get_num_threads()

@@ -17,6 +17,8 @@ import pytest
 
 import gradlab
 
+pytestmark = pytest.mark.parity  # every check also asks PyTorch when it is importable
+
 TRIGGERED = " (Triggered internally at"
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.parity
 
 from test_autograd_rules import GRAD_FN_NAMES  # noqa: E402
 from test_errors import PYTORCH_ERRORS  # noqa: E402

@@ -9,33 +9,17 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from support import COURSE, EXERCISES, NOTEBOOKS, SOLUTIONS
+from support import cell_source as source
 
 from gradlab.grading import Limits, assign, check_exercises, grade, load_assignment
 
-ROOT = Path(__file__).resolve().parents[2]
-SOLUTIONS, EXERCISES, NOTEBOOKS = ROOT / "solutions", ROOT / "exercises", ROOT / "notebooks"
-COURSE = [
-    "00_derivatives_by_hand.ipynb",
-    "01_tensors_and_requires_grad.ipynb",
-    "02_backward_and_the_chain_rule.ipynb",
-    "03_accumulation_and_zero_grad.ipynb",
-    "04_no_grad_and_a_training_loop.ipynb",
-    "05_optimizers.ipynb",
-    "06_nn_module_linear_regression.ipynb",
-    "07_animated_regression_fit.ipynb",
-]
 LIMITS = Limits(timeout=30)
 by_notebook = pytest.mark.parametrize("name", COURSE)
-
-
-def source(cell: dict) -> str:
-    text = cell["source"]
-    return text if isinstance(text, str) else "".join(text)
 
 
 def output_text(output: dict) -> str:

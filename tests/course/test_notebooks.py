@@ -10,21 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from support import COURSE, NOTEBOOKS
+from support import cell_source as source
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-COURSE = [
-    "00_derivatives_by_hand.ipynb",
-    "01_tensors_and_requires_grad.ipynb",
-    "02_backward_and_the_chain_rule.ipynb",
-    "03_accumulation_and_zero_grad.ipynb",
-    "04_no_grad_and_a_training_loop.ipynb",
-    "05_optimizers.ipynb",
-    "06_nn_module_linear_regression.ipynb",
-    "07_animated_regression_fit.ipynb",
-]
 IGNORE_OUTPUT = "# NBVAL_IGNORE_OUTPUT"
 # Calls whose output differs on every run (random element ids, widget models): nbval must skip them.
 UNSTABLE_OUTPUT = ("to_jshtml(", "animate_fit(", "interactive_fit(", "watch_backward(")
@@ -33,11 +23,6 @@ TIMING_KEYS = ("execution", "ExecuteTime")
 
 def load(name: str) -> dict:
     return json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
-
-
-def source(cell: dict) -> str:
-    text = cell["source"]
-    return text if isinstance(text, str) else "".join(text)
 
 
 def code_cells(nb: dict) -> list[dict]:

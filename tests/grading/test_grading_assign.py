@@ -2,14 +2,13 @@
 
 import json
 import shutil
-from pathlib import Path
 
 import nbformat
+from support import GRADING_FIXTURES as FIXTURES
 
 from gradlab.cli import main
 from gradlab.grading.assign import assign, check_exercises, clear_solutions, exercise_text
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 
 

@@ -3,16 +3,15 @@ resuming, LMS zips, Dask and the command line."""
 
 import csv
 import json
-import os
 import shutil
-from pathlib import Path
 
 import pytest
+from support import GRADING_FIXTURES as FIXTURES
+from support import namespaces_available
 
 from gradlab.cli import main
 from gradlab.grading import AuthoringError, Limits, grade, grade_notebook
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 LIMITS = Limits(timeout=6, memory=768 << 20, output=8 << 20)  # generous: CI may be loaded
 ALL_PASSED = dict.fromkeys(("fx.q1", "fx.q2", "fx.q3", "fx.q4"), "passed")
@@ -57,19 +56,6 @@ EXPECTED = {
     "wrong-nbformat-version": (0, "invalid notebook", None),
 }
 NEEDS_ROOT = {"reads-the-solutions", "kills-parent", "forks", "writes-fake-results-file"}
-
-
-def namespaces_available():
-    """Root with permission to create mount, pid and network namespaces (probed in a child)."""
-    if os.geteuid() != 0:
-        return False
-    child = os.fork()
-    if child == 0:
-        import ctypes
-
-        flags = 0x00020000 | 0x20000000 | 0x40000000  # CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET
-        os._exit(0 if ctypes.CDLL(None, use_errno=True).unshare(flags) == 0 else 1)
-    return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
 
 
 NAMESPACES = namespaces_available()

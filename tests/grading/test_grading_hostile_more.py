@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import GRADING_FIXTURES as FIXTURES
+from support import namespaces_available
 from test_grading_batch import assert_graded_as
 from test_grading_sandbox import (
-    namespaces_available,
     root_only,
     run,
     sandbox_processes,
@@ -37,7 +38,6 @@ from gradlab.grading.submissions import (
     read_submission,
 )
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 LIMITS = Limits(timeout=5, memory=768 << 20, output=4 << 20)  # generous: CI may be loaded
 SECCOMP = os.uname().machine in ("x86_64", "aarch64")

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from support import GRADING_FIXTURES as FIXTURES
+from support import namespaces_available
 
 from gradlab.grading.execute import execute
 from gradlab.grading.kernel import run_job
@@ -15,21 +17,7 @@ from gradlab.grading.limits import Limits, parse_size
 from gradlab.grading.plan import Plan
 from gradlab.grading.users import BASE_UID, SLOTS, acquire_user
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 LIMITS = Limits(timeout=4, memory=768 << 20, output=4 << 20, processes=16, file_size=1 << 20)
-
-
-def namespaces_available():
-    """Root with permission to create mount, pid and network namespaces (probed in a child)."""
-    if os.geteuid() != 0:
-        return False
-    child = os.fork()
-    if child == 0:
-        import ctypes
-
-        flags = 0x00020000 | 0x20000000 | 0x40000000  # CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET
-        os._exit(0 if ctypes.CDLL(None, use_errno=True).unshare(flags) == 0 else 1)
-    return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
 
 
 root_only = pytest.mark.skipif(not namespaces_available(),

@@ -1,11 +1,11 @@
 """The authoring format: solution markers, check calls, literals and authoring errors."""
 
 import math
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from support import GRADING_FIXTURES as FIXTURES
 
 from gradlab.grading.answers import TensorValue
 from gradlab.grading.assignment import find_solution, load_assignment, parse_assignment
@@ -19,8 +19,6 @@ from gradlab.grading.spec import (
     parse_checks,
     solution_regions,
 )
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 
 
 def notebook(*cells):

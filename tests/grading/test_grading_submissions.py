@@ -3,9 +3,9 @@
 import json
 import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
+from support import GRADING_FIXTURES as FIXTURES
 
 from gradlab.grading.assignment import load_assignment
 from gradlab.grading.gradebook import Gradebook
@@ -17,7 +17,6 @@ from gradlab.grading.submissions import (
     read_submission,
 )
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "grading"
 SUBMISSIONS = FIXTURES / "submissions"
 
 

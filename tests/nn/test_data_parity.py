@@ -12,6 +12,7 @@ import gradlab
 import gradlab.utils.data as gdata
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.parity
 tdata = torch.utils.data
 
 

@@ -16,6 +16,7 @@ from gradlab.nn import functional as GF
 from gradlab.nn import init as ginit
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.parity
 tnn = torch.nn
 TF = torch.nn.functional
 

@@ -15,6 +15,7 @@ import gradlab
 from gradlab import optim as goptim
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.parity
 
 CONFIGS = [
     ("SGD", {"lr": 0.05}),

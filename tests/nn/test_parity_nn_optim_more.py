@@ -30,8 +30,7 @@ def run(source: str, lib: types.ModuleType) -> str:
     return out.getvalue()
 
 
-def pytorch_prints(source: str) -> str:
-    torch = pytest.importorskip("torch")
+def pytorch_prints(source: str, torch: types.ModuleType) -> str:
     for name in ("torch.nn", "torch.optim", "torch.utils.data"):
         importlib.import_module(name)
 
@@ -377,10 +376,11 @@ def check(name: str) -> None:
     assert run(source, gradlab) == expected
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("name", list(CASES))
-def test_pinned_text_is_what_pytorch_prints(name: str) -> None:
+def test_pinned_text_is_what_pytorch_prints(name: str, torch: types.ModuleType) -> None:
     source, expected = CASES[name]
-    assert pytorch_prints(source) == expected
+    assert pytorch_prints(source, torch) == expected
 
 
 def test_reassigning_a_layer_or_parameter_keeps_its_place() -> None:

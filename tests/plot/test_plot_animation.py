@@ -12,15 +12,10 @@ import gradlab
 from gradlab import plot
 
 # Tests that only inspect an animation's figure never render it, which matplotlib warns about.
-pytestmark = pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+pytestmark = [pytest.mark.usefixtures("headless_plots"),
+              pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")]
 
 
-@pytest.fixture(autouse=True)
-def headless_figures():
-    """Draw with Agg, and close every figure a test opened."""
-    plt.switch_backend("Agg")
-    yield
-    plt.close("all")
 
 
 def train_line(n_samples: int, steps: int):

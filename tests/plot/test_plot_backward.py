@@ -48,8 +48,8 @@ def test_trace_follows_the_engine_order_with_the_gradients_passed(reused):
     assert leaves == ["b", "w"]
 
 
-def test_trace_matches_pytorch_engine():
-    torch = pytest.importorskip("torch")
+@pytest.mark.parity
+def test_trace_matches_pytorch_engine(torch):
     y, w, b = reused_weight(torch)
     graph, steps = plot.trace_backward(y)
     assert summary(graph, steps) == ENGINE_ORDER

@@ -101,8 +101,8 @@ def test_thermometer_graph_has_the_nodes_pytorch_makes():
     assert leaf.label == "params" and leaf.ref.variable is params
 
 
-def test_thermometer_graph_matches_pytorch_node_for_node():
-    torch = pytest.importorskip("torch")
+@pytest.mark.parity
+def test_thermometer_graph_matches_pytorch_node_for_node(torch):
     mine = [n.name for n in plot.build_graph(thermometer(gradlab)[0]).nodes]
     theirs = [n.name for n in plot.build_graph(thermometer(torch)[0]).nodes]
     assert mine == theirs

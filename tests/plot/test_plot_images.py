@@ -19,11 +19,12 @@ import numpy as np
 import pytest
 from matplotlib.testing import set_font_settings_for_testing
 from matplotlib.testing.compare import compare_images
+from support import BASELINE_IMAGES
 
 import gradlab
 from gradlab import plot
 
-BASELINES = Path(__file__).parents[1] / "baseline_images" / "plot"
+BASELINES = BASELINE_IMAGES / "plot"
 REGENERATE = os.environ.get("GRADLAB_REGENERATE_BASELINES") == "1"
 TOLERANCE = 2.0  # RMS difference on a 0-255 scale: text antialiasing noise, not a change of look
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]

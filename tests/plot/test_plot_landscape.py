@@ -9,16 +9,12 @@ import gradlab
 from gradlab import plot
 from gradlab.plot.landscape import loss_grid
 
+pytestmark = pytest.mark.usefixtures("headless_plots")
+
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
 T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
 
 
-@pytest.fixture(autouse=True)
-def headless_figures():
-    """Draw with Agg, and close every figure a test opened."""
-    plt.switch_backend("Agg")
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

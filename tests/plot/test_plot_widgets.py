@@ -1,11 +1,12 @@
 """gradlab.plot.interactive_fit: the learning-rate explorer re-fits and re-draws on every change."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from gradlab import plot
 from gradlab.plot.widgets import OPTIMIZERS, fit_line, make_optimizer
+
+pytestmark = pytest.mark.usefixtures("headless_plots")
 
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
 T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
@@ -17,11 +18,6 @@ TORCH_RESULTS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def headless_figures():
-    plt.switch_backend("Agg")
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

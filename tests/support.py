@@ -6,7 +6,10 @@ on ``sys.path`` (pyproject.toml's ``pythonpath`` says so too).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
+import io
 import os
 from pathlib import Path
 from types import ModuleType
@@ -35,6 +38,7 @@ def cell_source(cell: dict) -> str:
     return text if isinstance(text, str) else "".join(text)
 
 
+@functools.cache
 def optional_torch() -> ModuleType | None:
     """PyTorch when it is importable, else None: for tests that pin PyTorch's answer and also
     ask PyTorch itself when they can (such tests carry the ``parity`` marker)."""
@@ -57,3 +61,20 @@ def namespaces_available() -> bool:
         flags = 0x00020000 | 0x20000000 | 0x40000000  # CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET
         os._exit(0 if ctypes.CDLL(None, use_errno=True).unshare(flags) == 0 else 1)
     return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+
+
+def prints(source: str, lib: ModuleType) -> str:
+    """What ``source`` prints with ``torch``, ``nn``, ``optim``, ``F`` and ``data`` from ``lib``."""
+    env = {"torch": lib, "nn": lib.nn, "optim": lib.optim, "F": lib.nn.functional,
+           "data": lib.utils.data}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(source, env)
+    return out.getvalue()
+
+
+def pytorch_prints(source: str, torch: ModuleType) -> str:
+    """What ``source`` prints under PyTorch, with ``torch`` in names spelled ``gradlab``."""
+    for name in ("torch.nn", "torch.optim", "torch.utils.data"):
+        importlib.import_module(name)
+    return prints(source, torch).replace("torch", "gradlab")

@@ -8,27 +8,18 @@ too, with ``gradlab`` spelled ``torch``.
 
 from __future__ import annotations
 
-import functools
 import warnings
 from types import ModuleType
 
 import numpy as np
 import pytest
+from support import optional_torch
 
 import gradlab
 
 pytestmark = pytest.mark.parity  # every check also asks PyTorch when it is importable
 
 TRIGGERED = " (Triggered internally at"
-
-
-@functools.cache
-def _torch() -> ModuleType | None:
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
 
 
 def outcome(src: str, lib: ModuleType) -> tuple[str, list[str]]:
@@ -51,7 +42,7 @@ def check(src: str, expected: str, warns: list[str] | None = None) -> None:
     assert got == expected
     if warns is not None:
         assert warned == warns
-    torch = _torch()
+    torch = optional_torch()
     if torch is not None:
         t_got, t_warned = outcome(src, torch)
         assert t_got == expected.replace("gradlab", "torch")

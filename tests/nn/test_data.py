@@ -6,8 +6,11 @@ The shuffled orders below were printed by PyTorch 2.13 for the same seeds and wr
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 import pytest
+from support import prints, pytorch_prints
 
 import gradlab
 from gradlab.utils.data import (
@@ -160,3 +163,52 @@ def test_make_regression_returns_float32_tensors_and_the_true_coefficient():
     assert again.X.tolist() == X.tolist()
     other = gradlab.datasets.make_regression(n_samples=20, n_features=3, random_state=1)
     assert other.X.shape == (20, 3) and other.coef.shape == (3,)
+
+
+# -- printed as PyTorch prints it: each snippet's output is pinned, and compared with what the
+# same snippet prints under PyTorch when importable (``gradlab`` in names reads ``torch`` there)
+
+PRINTS: dict[str, tuple[str, str]] = {
+    "unbatched_loader_turns_tuples_into_lists": (
+        """ds = data.TensorDataset(torch.arange(3.))
+print(list(data.DataLoader(ds, batch_size=None)))
+""",
+        """[[tensor(0.)], [tensor(1.)], [tensor(2.)]]
+"""),
+    "collate_keeps_strings_as_tuples": (
+        """print(data.default_collate([(1, 'a'), (2, 'b')]))
+""",
+        """[tensor([1, 2]), ('a', 'b')]
+"""),
+    "concat_dataset_and_subset_random_sampler": (
+        """ds = data.TensorDataset(torch.arange(3))
+both = ds + ds
+print(len(both), both[4], both[-1], both.cumulative_sizes)
+print(list(data.SubsetRandomSampler([3, 4, 5, 6], generator=torch.Generator().manual_seed(1))))
+""",
+        """6 (tensor(1),) (tensor(2),) [3, 6]
+[4, 6, 5, 3]
+"""),
+}
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", list(PRINTS))
+def test_pinned_printout_is_what_pytorch_prints(name: str, torch: ModuleType) -> None:
+    source, expected = PRINTS[name]
+    assert pytorch_prints(source, torch) == expected
+
+
+def test_unbatched_loader_turns_tuples_into_lists() -> None:
+    source, expected = PRINTS["unbatched_loader_turns_tuples_into_lists"]
+    assert prints(source, gradlab) == expected
+
+
+def test_collate_keeps_strings_as_tuples() -> None:
+    source, expected = PRINTS["collate_keeps_strings_as_tuples"]
+    assert prints(source, gradlab) == expected
+
+
+def test_concat_dataset_and_subset_random_sampler_index_as_pytorch() -> None:
+    source, expected = PRINTS["concat_dataset_and_subset_random_sampler"]
+    assert prints(source, gradlab) == expected

@@ -7,9 +7,11 @@ generator and bounds reproduce them bit for bit.
 from __future__ import annotations
 
 import math
+from types import ModuleType
 
 import numpy as np
 import pytest
+from support import prints, pytorch_prints
 
 import gradlab
 from gradlab import nn
@@ -250,3 +252,165 @@ def test_fan_needs_two_dimensions_and_a_known_mode():
 def test_zero_element_kaiming_is_a_no_op_with_a_warning():
     with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
         init.kaiming_uniform_(gradlab.empty(0, 3))
+
+
+# -- printed as PyTorch prints it: each snippet's output is pinned, and compared with what the
+# same snippet prints under PyTorch when importable (``gradlab`` in names reads ``torch`` there)
+
+PRINTS: dict[str, tuple[str, str]] = {
+    "sequential_setitem_keeps_order": (
+        """s = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Tanh())
+s[0] = nn.Identity()
+print(s)
+""",
+        """Sequential(
+  (0): Identity()
+  (1): ReLU()
+  (2): Tanh()
+)
+"""),
+    "sequential_index_must_be_an_integer": (
+        """try:
+    nn.Sequential(nn.ReLU())['a']
+except TypeError as e:
+    print(e)
+try:
+    nn.ModuleList([nn.ReLU()])['a']
+except TypeError as e:
+    print(e)
+""",
+        """'str' object cannot be interpreted as an integer
+'str' object cannot be interpreted as an integer
+"""),
+    "sequential_add_mul_pop": (
+        """s = nn.Sequential(nn.ReLU(), nn.Tanh())
+t = s + nn.Sequential(nn.Sigmoid())
+print(t, t[0] is s[0])
+print(s * 2)
+print(len(2 * s))
+s += nn.Sequential(nn.Identity())
+print(s)
+print(s.pop(0), s.pop(-1), s)
+s *= 3
+print(len(s))
+try:
+    s * 0
+except ValueError as e:
+    print(str(e).split(' for ')[0])
+try:
+    s + nn.ReLU()
+except ValueError as e:
+    print(str(e).split(', but')[0])
+""",
+        """Sequential(
+  (0): ReLU()
+  (1): Tanh()
+  (2): Sigmoid()
+) True
+Sequential(
+  (0): ReLU()
+  (1): Tanh()
+  (2): ReLU()
+  (3): Tanh()
+)
+4
+Sequential(
+  (0): ReLU()
+  (1): Tanh()
+  (2): Identity()
+)
+ReLU() Identity() Sequential(
+  (0): Tanh()
+)
+3
+Non-positive multiplication factor 0
+add operator supports only objects of Sequential class
+"""),
+    "modulelist_add_pop_insert": (
+        """ml = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+print(ml + [nn.Sigmoid()])
+ml += [nn.Identity()]
+print(ml.pop(1), ml)
+ml.insert(1, nn.Tanh())
+print(ml)
+""",
+        """ModuleList(
+  (0): ReLU()
+  (1): Tanh()
+  (2): Sigmoid()
+)
+Tanh() ModuleList(
+  (0): ReLU()
+  (1): Identity()
+)
+ModuleList(
+  (0): ReLU()
+  (1): Tanh()
+  (2): Identity()
+)
+"""),
+    "init_trunc_normal_orthogonal_sparse_eye_dirac": (
+        """torch.manual_seed(0)
+w = torch.empty(3, 5)
+print(nn.init.trunc_normal_(w, std=0.02))
+print(nn.init.trunc_normal_(w, mean=0.5, std=2., a=-0.1, b=0.2))
+print(nn.init.orthogonal_(w, gain=2.))
+print(nn.init.sparse_(torch.empty(4, 3), sparsity=0.5))
+print(nn.init.eye_(w))
+print(nn.init.dirac_(torch.empty(2, 1, 3)))
+print(torch.rand(2))
+""",
+        """tensor([[ 0.0308, -0.0059, -0.0436,  0.0114, -0.0217],
+        [-0.0280,  0.0081,  0.0168, -0.0144, -0.0081],
+        [-0.0119,  0.0036, -0.0171,  0.0220, -0.0214]])
+tensor([[-0.0472, -0.0190, -0.0548, -0.0905,  0.0557],
+        [ 0.1789,  0.1169,  0.1227,  0.0579, -0.0269],
+        [ 0.0754, -0.0901, -0.0584, -0.0273,  0.1446]])
+tensor([[ 0.1179,  0.1820, -0.2104,  1.9768, -0.0340],
+        [-0.1008, -1.1560,  1.5837,  0.2854,  0.2532],
+        [-1.0279, -1.3476, -1.0592,  0.0723, -0.0181]])
+tensor([[-0.0028, -0.0013,  0.0000],
+        [ 0.0000,  0.0000, -0.0034],
+        [ 0.0000,  0.0000,  0.0000],
+        [ 0.0117,  0.0043, -0.0173]])
+tensor([[1., 0., 0., 0., 0.],
+        [0., 1., 0., 0., 0.],
+        [0., 0., 1., 0., 0.]])
+tensor([[[0., 1., 0.]],
+
+        [[0., 0., 0.]]])
+tensor([0.7742, 0.7703])
+"""),
+}
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", list(PRINTS))
+def test_pinned_printout_is_what_pytorch_prints(name: str, torch: ModuleType) -> None:
+    source, expected = PRINTS[name]
+    assert pytorch_prints(source, torch) == expected
+
+
+def test_sequential_setitem_keeps_order() -> None:
+    source, expected = PRINTS["sequential_setitem_keeps_order"]
+    assert prints(source, gradlab) == expected
+
+
+def test_sequential_index_must_be_an_integer() -> None:
+    source, expected = PRINTS["sequential_index_must_be_an_integer"]
+    assert prints(source, gradlab) == expected
+
+
+def test_sequential_concatenates_repeats_and_pops_like_a_list() -> None:
+    source, expected = PRINTS["sequential_add_mul_pop"]
+    assert prints(source, gradlab) == expected
+
+
+def test_modulelist_concatenates_pops_and_inserts_like_a_list() -> None:
+    source, expected = PRINTS["modulelist_add_pop_insert"]
+    assert prints(source, gradlab) == expected
+
+
+def test_init_trunc_normal_orthogonal_sparse_eye_dirac_fill_as_pytorch() -> None:
+    source, expected = PRINTS["init_trunc_normal_orthogonal_sparse_eye_dirac"]
+    assert prints(source, gradlab) == expected

@@ -7,9 +7,11 @@ here; ``test_nn_parity.py`` compares against torch itself on random inputs.
 from __future__ import annotations
 
 import warnings
+from types import ModuleType
 
 import numpy as np
 import pytest
+from support import prints, pytorch_prints
 
 import gradlab
 from gradlab import nn
@@ -209,3 +211,44 @@ def test_legacy_size_average_maps_to_reduction_with_a_warning():
                       "please use reduction='sum' instead."):
         loss_fn = nn.MSELoss(size_average=False)
     assert loss_fn.reduction == "sum"
+
+
+# -- printed as PyTorch prints it: each snippet's output is pinned, and compared with what the
+# same snippet prints under PyTorch when importable (``gradlab`` in names reads ``torch`` there)
+
+PRINTS: dict[str, tuple[str, str]] = {
+    "loss_target_dtype_errors": (
+        """p = torch.tensor([0.2, 0.5, 0.9])
+for f in (lambda: F.binary_cross_entropy(p, torch.tensor([1, 0, 1])),
+          lambda: F.binary_cross_entropy_with_logits(p, torch.tensor([1, 0, 1])),
+          lambda: F.binary_cross_entropy_with_logits(p, torch.tensor([True, False, True])),
+          lambda: F.nll_loss(torch.zeros(2, 3), torch.tensor([0, 1]),
+                             weight=torch.ones(3, dtype=torch.float64)),
+          lambda: F.cross_entropy(torch.zeros(2, 3), torch.full((2, 3), 0.3), ignore_index=1)):
+    try:
+        f()
+    except RuntimeError as e:
+        print(*str(e).split(chr(10))[0].split('. '), sep=chr(10))
+print(F.binary_cross_entropy_with_logits(p, torch.tensor([1., 0., 1.], dtype=torch.float64)))
+""",
+        """Found dtype Long but expected Float
+result type Float can't be cast to the desired output type Long
+Subtraction, the `-` operator, with two bool tensors is not supported
+Use the `^` or `logical_xor()` operator instead.
+expected scalar type Float but found Double
+ignore_index is not supported for floating point target
+tensor(0.6378, dtype=gradlab.float64)
+"""),
+}
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", list(PRINTS))
+def test_pinned_printout_is_what_pytorch_prints(name: str, torch: ModuleType) -> None:
+    source, expected = PRINTS[name]
+    assert pytorch_prints(source, torch) == expected
+
+
+def test_losses_refuse_targets_of_the_wrong_dtype() -> None:
+    source, expected = PRINTS["loss_target_dtype_errors"]
+    assert prints(source, gradlab) == expected

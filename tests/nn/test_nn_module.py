@@ -9,9 +9,11 @@ from __future__ import annotations
 import copy
 import pickle
 from collections import OrderedDict
+from types import ModuleType
 
 import numpy as np
 import pytest
+from support import prints, pytorch_prints
 
 import gradlab
 from gradlab import nn
@@ -360,3 +362,70 @@ def test_to_converts_floating_tensors_and_refuses_cuda(two_layer):
     assert two_layer.to("cpu") is two_layer
     with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
         two_layer.to("cuda")
+
+
+# -- printed as PyTorch prints it: each snippet's output is pinned, and compared with what the
+# same snippet prints under PyTorch when importable (``gradlab`` in names reads ``torch`` there)
+
+PRINTS: dict[str, tuple[str, str]] = {
+    "reassigning_a_layer_or_parameter_keeps_its_place": (
+        """class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(1, 1)
+        self.b = nn.ReLU()
+        self.p = nn.Parameter(torch.ones(1))
+        self.q = nn.Parameter(torch.ones(1))
+m = M()
+m.a = nn.Tanh()
+m.p = nn.Parameter(torch.zeros(1))
+print(m)
+print(list(m.state_dict()))
+m.a = None
+print(m)
+""",
+        """M(
+  (a): Tanh()
+  (b): ReLU()
+)
+['p', 'q']
+M(
+  (a): None
+  (b): ReLU()
+)
+"""),
+    "get_parameter_and_get_buffer": (
+        """m = nn.Sequential(nn.Linear(2, 2))
+m[0].register_buffer('running', torch.zeros(2))
+print(m.get_parameter('0.bias').shape, m.get_buffer('0.running'))
+for f in (lambda: m.get_parameter('0.running'), lambda: m.get_buffer('0.weight'),
+          lambda: m.get_parameter('0.nope'), lambda: m.get_parameter('1.weight')):
+    try:
+        f()
+    except AttributeError as e:
+        print(e)
+""",
+        """gradlab.Size([2]) tensor([0., 0.])
+`running` is not an nn.Parameter
+`weight` is not a buffer
+Linear has no attribute `nope`
+Sequential has no attribute `1`
+"""),
+}
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", list(PRINTS))
+def test_pinned_printout_is_what_pytorch_prints(name: str, torch: ModuleType) -> None:
+    source, expected = PRINTS[name]
+    assert pytorch_prints(source, torch) == expected
+
+
+def test_reassigning_a_layer_or_parameter_keeps_its_place() -> None:
+    source, expected = PRINTS["reassigning_a_layer_or_parameter_keeps_its_place"]
+    assert prints(source, gradlab) == expected
+
+
+def test_get_parameter_and_get_buffer_find_by_dotted_name_and_refuse_the_other_kind() -> None:
+    source, expected = PRINTS["get_parameter_and_get_buffer"]
+    assert prints(source, gradlab) == expected

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import copy
 import warnings
+from types import ModuleType
 
 import numpy as np
 import pytest
+from support import prints, pytorch_prints
 
 import gradlab
 from gradlab import nn, optim
@@ -313,3 +315,163 @@ def test_scheduler_state_dict_leaves_out_the_optimizer(two_params):
     scheduler = lr_scheduler.StepLR(optim.SGD(two_params, lr=1.0), step_size=2)
     state = scheduler.state_dict()
     assert "optimizer" not in state and state["step_size"] == 2 and state["last_epoch"] == 0
+
+
+# -- printed as PyTorch prints it: each snippet's output is pinned, and compared with what the
+# same snippet prints under PyTorch when importable (``gradlab`` in names reads ``torch`` there)
+
+PRINTS: dict[str, tuple[str, str]] = {
+    "adam_betas_must_be_both_floats_or_both_tensors": (
+        """w = nn.Parameter(torch.ones(2))
+try:
+    optim.Adam([w], betas=(0, 0.9))
+except ValueError as e:
+    print(e)
+o = optim.Adam([w], betas=(torch.tensor([0.9]), torch.tensor(0.99)))
+print(o.defaults['betas'])
+try:
+    optim.Adam([w], betas=(torch.tensor([0.9, 0.8]), torch.tensor([0.9, 0.8])))
+except RuntimeError as e:
+    print(e)
+""",
+        """betas must be either both floats or both Tensors
+(tensor(0.9000), tensor(0.9900))
+Boolean value of Tensor with more than one value is ambiguous
+"""),
+    "sgd_lets_a_nan_learning_rate_through_like_pytorch": (
+        """w = nn.Parameter(torch.ones(2))
+print(optim.SGD([w], lr=float('nan')).defaults['lr'])
+for make in (lambda: optim.Adam([w], lr=float('nan')), lambda: optim.SGD([w], lr=-1.0),
+             lambda: optim.SGD([w], lr=0.1, momentum=-0.5)):
+    try:
+        make()
+    except ValueError as e:
+        print(e)
+""",
+        """nan
+Invalid learning rate: nan
+Invalid learning rate: -1.0
+Invalid momentum value: -0.5
+"""),
+    "scheduler_state_dict_and_get_lr_warning": (
+        """import warnings
+w = nn.Parameter(torch.ones(2))
+o = optim.SGD([w], lr=0.1)
+s = optim.lr_scheduler.ExponentialLR(o, gamma=0.5)
+o.step()
+s.step()
+for key, value in s.state_dict().items():
+    print(key, value)
+with warnings.catch_warnings(record=True) as ws:
+    warnings.simplefilter('always')
+    print(s.get_lr())
+print([str(x.message) for x in ws])
+""",
+        """gamma 0.5
+base_lrs [0.1]
+last_epoch 1
+_step_count 2
+_is_initial False
+_get_lr_called_within_step False
+_last_lr [0.05]
+[0.025]
+['To get the last learning rate computed by the scheduler, please use `get_last_lr()`.']
+"""),
+    "more_lr_schedulers": (
+        """def run(make, n=8):
+    w = nn.Parameter(torch.ones(2))
+    o = optim.SGD([w], lr=0.1)
+    s = make(o)
+    lrs = [s.get_last_lr()[0]]
+    for _ in range(n):
+        o.step()
+        s.step()
+        lrs.append(s.get_last_lr()[0])
+    print(type(s).__name__, [round(lr, 6) for lr in lrs])
+run(lambda o: optim.lr_scheduler.LambdaLR(o, lambda e: 0.9 ** e))
+run(lambda o: optim.lr_scheduler.MultiplicativeLR(o, lambda e: 0.5))
+run(lambda o: optim.lr_scheduler.MultiStepLR(o, [2, 5, 5], gamma=0.3))
+run(lambda o: optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=3))
+run(lambda o: optim.lr_scheduler.LinearLR(o, start_factor=0.2, total_iters=4))
+run(lambda o: optim.lr_scheduler.PolynomialLR(o, total_iters=4, power=2.0))
+run(lambda o: optim.lr_scheduler.CosineAnnealingLR(o, T_max=4, eta_min=0.01))
+""",
+        """LambdaLR [0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.053144, 0.04783, 0.043047]
+MultiplicativeLR [0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125, 0.001563, 0.000781, 0.000391]
+MultiStepLR [0.1, 0.1, 0.03, 0.03, 0.03, 0.0027, 0.0027, 0.0027, 0.0027]
+ConstantLR [0.05, 0.05, 0.05, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+LinearLR [0.02, 0.04, 0.06, 0.08, 0.1, 0.1, 0.1, 0.1, 0.1]
+PolynomialLR [0.1, 0.05625, 0.025, 0.00625, 0.0, 0.0, 0.0, 0.0, 0.0]
+CosineAnnealingLR [0.1, 0.08682, 0.055, 0.02318, 0.01, 0.02318, 0.055, 0.08682, 0.1]
+"""),
+    "reduce_lr_on_plateau": (
+        """w = nn.Parameter(torch.ones(2))
+o = optim.SGD([w], lr=0.1)
+s = optim.lr_scheduler.ReduceLROnPlateau(o, patience=1, cooldown=1, factor=0.5)
+for m in [1, 0.9, 0.95, 0.95, 0.95, 0.8, 0.81, 0.82]:
+    s.step(m)
+    print(round(s.get_last_lr()[0], 6), s.num_bad_epochs, s.cooldown_counter, s.best)
+print(*sorted(s.state_dict()), sep=chr(10))
+try:
+    optim.lr_scheduler.ReduceLROnPlateau(o, factor=1.0)
+except ValueError as e:
+    print(e)
+""",
+        """0.1 0 0 1.0
+0.1 0 0 0.9
+0.1 1 0 0.9
+0.05 0 1 0.9
+0.05 0 0 0.9
+0.05 0 0 0.8
+0.05 1 0 0.8
+0.025 0 1 0.8
+_last_lr
+best
+cooldown
+cooldown_counter
+default_min_lr
+eps
+factor
+last_epoch
+min_lrs
+mode
+mode_worse
+num_bad_epochs
+patience
+threshold
+threshold_mode
+Factor should be < 1.0.
+"""),
+}
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", list(PRINTS))
+def test_pinned_printout_is_what_pytorch_prints(name: str, torch: ModuleType) -> None:
+    source, expected = PRINTS[name]
+    assert pytorch_prints(source, torch) == expected
+
+
+def test_adam_betas_must_be_both_floats_or_both_tensors() -> None:
+    source, expected = PRINTS["adam_betas_must_be_both_floats_or_both_tensors"]
+    assert prints(source, gradlab) == expected
+
+
+def test_sgd_lets_a_nan_learning_rate_through_like_pytorch() -> None:
+    source, expected = PRINTS["sgd_lets_a_nan_learning_rate_through_like_pytorch"]
+    assert prints(source, gradlab) == expected
+
+
+def test_scheduler_state_dict_and_get_lr_warning() -> None:
+    source, expected = PRINTS["scheduler_state_dict_and_get_lr_warning"]
+    assert prints(source, gradlab) == expected
+
+
+def test_lr_schedulers_give_pytorchs_learning_rates_epoch_by_epoch() -> None:
+    source, expected = PRINTS["more_lr_schedulers"]
+    assert prints(source, gradlab) == expected
+
+
+def test_reduce_lr_on_plateau_halves_the_rate_after_patience_then_cools_down() -> None:
+    source, expected = PRINTS["reduce_lr_on_plateau"]
+    assert prints(source, gradlab) == expected

@@ -1,4 +1,4 @@
-"""More hostile submissions: each attack graded to the score it deserves, nothing left behind.
+"""Hostile submissions: each attack graded to the score it deserves, nothing left behind.
 
 The fixture notebooks are in ``tests/fixtures/grading/hostile/`` (written by
 ``make_fixtures.py``), graded once as a batch; the other tests run single sandboxes or the

@@ -184,7 +184,8 @@ def test_daemonized_grandchildren_do_not_outlive_the_run():
 
 @root_only
 def test_killing_the_grader_kills_its_sandbox():
-    script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+    here = Path(__file__).parent  # this file, and support.py in the folder above it
+    script = (f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]\n"
               "from test_grading_sandbox import run, Limits, acquire_user\n"
               "import gradlab.grading.users as users\n"
               "user = acquire_user(); print(user.uid, flush=True)\n"

@@ -118,8 +118,7 @@ def test_feature_dropout_shape_errors_and_warnings_are_pytorchs():
 @pytest.mark.parity
 @pytest.mark.parametrize("seed", [0, 1, 42, 12345])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
-def test_dropout_masks_equal_pytorchs_bit_for_bit(seed, dtype):
-    torch = pytest.importorskip("torch")
+def test_dropout_masks_equal_pytorchs_bit_for_bit(seed, dtype, torch):
     for shape in [(5,), (3, 4), (17, 33), (2, 3, 4, 5), (20000,)]:
         for p in (0.1, 1 / 3, 0.5, 0.9):
             torch.manual_seed(seed)
@@ -135,8 +134,7 @@ def test_dropout_masks_equal_pytorchs_bit_for_bit(seed, dtype):
 @pytest.mark.parity
 @pytest.mark.parametrize("name, shape", [("dropout1d", (2, 3, 4)), ("dropout1d", (3, 4)),
                                          ("dropout2d", (2, 3, 4, 5)), ("dropout", (4, 6))])
-def test_dropout_layers_match_pytorch_in_a_model(name, shape):
-    torch = pytest.importorskip("torch")
+def test_dropout_layers_match_pytorch_in_a_model(name, shape, torch):
     torch.manual_seed(7)
     gradlab.manual_seed(7)
     t_x = torch.randn(shape, requires_grad=True)

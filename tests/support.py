@@ -32,6 +32,16 @@ COURSE = [
 ]
 
 
+def solution_of(name: str) -> Path:
+    """solutions/NN_solutions_topic.ipynb for the lesson NN_topic.ipynb: the kind comes first."""
+    return SOLUTIONS / f"{name[:3]}solutions_{name[3:]}"
+
+
+def exercise_of(name: str) -> Path:
+    """exercises/NN_exercises_topic.ipynb for the lesson NN_topic.ipynb."""
+    return EXERCISES / f"{name[:3]}exercises_{name[3:]}"
+
+
 def cell_source(cell: dict) -> str:
     """A notebook cell's source as one string (nbformat allows a list of lines too)."""
     text = cell["source"]

@@ -86,6 +86,7 @@ def test_load_ext_does_the_same_in_ipython():
     assert result.stdout.split()[-1] == "gradlab"
 
 
+@pytest.mark.parity  # needs the real torch imported first
 def test_refused_with_a_clear_message_when_real_torch_came_first():
     pytest.importorskip("torch")
     result = run("""

@@ -87,6 +87,7 @@ def _grade(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gradlab.grading.batch import grade
+    from gradlab.grading.escape import visible
     from gradlab.grading.limits import Limits, parse_size
 
     limits = Limits(timeout=args.timeout, memory=parse_size(args.memory),
@@ -94,15 +95,21 @@ def _grade(args: argparse.Namespace) -> int:
     json_path = args.json
     if json_path == "":
         json_path = str(Path(args.out).with_suffix(".json"))
+    skipped: list[str] = []
     records = grade(args.submissions, args.assignment, args.out, json_path=json_path,
                     solutions=args.solutions, workers=args.workers, limits=limits,
                     scheduler=args.scheduler, fresh=args.fresh, progress=not args.no_progress,
-                    learner_pattern=args.learner_pattern)
+                    learner_pattern=args.learner_pattern, skipped=skipped)
     graded = sum(record["status"] == "graded" for record in records)
-    print(f"{len(records)} submissions, {graded} graded without problems -> {args.out}")
-    for record in records:
+    print(f"{len(records)} submissions, {graded} graded without problems -> {visible(args.out)}")
+    for record in records:  # learners write names, messages and stderr: never print them raw
         if record["status"] != "graded":
-            print(f"  {record['learner']}: {record['status']}: {record['reason']}")
+            print(f"  {visible(record['learner'])}: {record['status']}: "
+                  f"{visible(str(record['reason']))}")
+        for note in record.get("notes", []):
+            print(f"  {visible(record['learner'])}: {visible(str(note))}")
+    for note in skipped:
+        print(f"  {visible(note)}")
     return 0
 
 
@@ -114,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _assign(args) if args.command == "assign" else _grade(args)
     except (AuthoringError, FileNotFoundError, ValueError) as error:
-        print(f"gradlab {args.command}: error: {error}", file=sys.stderr)
+        from gradlab.grading.escape import visible
+
+        print(f"gradlab {args.command}: error: {visible(str(error))}", file=sys.stderr)
         return 2
 
 

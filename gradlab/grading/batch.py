@@ -43,6 +43,8 @@ def grade_submission(submission: Submission, assignment: Assignment, limits: Lim
         record = grader_error(assignment, error)
     record.update(learner=submission.learner, file=submission.name,
                   assignment=assignment.name, seconds=round(time.monotonic() - started, 3))
+    if submission.notes:
+        record["notes"] = list(submission.notes)
     return record
 
 
@@ -116,7 +118,8 @@ def grade(submissions: str | Path, assignment: str | Path | Assignment,
           out: str | Path = "grades.csv", *, json_path: str | Path | None = None,
           solutions: str | Path = "solutions", workers: int | None = None,
           limits: Limits | None = None, scheduler: Any = None, fresh: bool = False,
-          progress: bool = True, learner_pattern: str | None = None) -> list[dict]:
+          progress: bool = True, learner_pattern: str | None = None,
+          skipped: list[str] | None = None) -> list[dict]:
     """Grade a folder, a folder of learner folders, or an LMS zip; return every record.
 
     Args:
@@ -130,6 +133,8 @@ def grade(submissions: str | Path, assignment: str | Path | Assignment,
         scheduler: a ``dask.distributed`` scheduler address or ``Client``.
         fresh: forget earlier results instead of resuming.
         learner_pattern: a regex with a ``(?P<learner>...)`` group for file names.
+        skipped: receives the zip members that belong to no learner and were not unpacked
+            (everything else skipped is in the ``notes`` of its learner's record).
     """
     from tqdm.auto import tqdm
 
@@ -141,7 +146,8 @@ def grade(submissions: str | Path, assignment: str | Path | Assignment,
     compute_references(assignment, limits)
     book = Gradebook(out, assignment, json_path, fresh=fresh)
     with tempfile.TemporaryDirectory(prefix="gradlab-submissions-") as workdir:
-        found = find_submissions(submissions, workdir, learner_pattern, assignment.name)
+        found = find_submissions(submissions, workdir, learner_pattern, assignment.name,
+                                 skipped)
         done = book.graded()
         pending = [s for s in found if s.learner not in done]
         bar = tqdm(total=len(found), initial=len(found) - len(pending), unit="notebook",

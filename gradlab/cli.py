@@ -56,8 +56,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="memory limit of a learner's code, such as 512M or 2G (default: 2G)")
     grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="grade on a Dask cluster, e.g. tcp://scheduler:8786")
-    grade.add_argument("--isolation", choices=("auto", "namespaces", "basic"), default="auto",
-                       help="sandbox strength; 'namespaces' needs root (default: auto)")
+    grade.add_argument("--isolation", choices=("auto", "namespaces", "bubblewrap"),
+                       default="auto",
+                       help="how sandboxes are isolated: 'namespaces' (as root), 'bubblewrap' "
+                            "(without root), or 'auto', the one available (default); where "
+                            "neither is, grading stops and says how to get one")
+    grade.add_argument("--unsafe-no-isolation", action="store_true",
+                       help="UNSAFE: run the submissions' code as your own user, able to read "
+                            "your files (solutions included), signal your processes and "
+                            "rewrite the gradebook; only for notebooks you trust")
     grade.add_argument("--learner-pattern", default=None, metavar="REGEX",
                        help="regex with a (?P<learner>...) group to read learner ids from names")
     grade.add_argument("--fresh", action="store_true",
@@ -91,7 +98,7 @@ def _grade(args: argparse.Namespace) -> int:
     from gradlab.grading.limits import Limits, parse_size
 
     limits = Limits(timeout=args.timeout, memory=parse_size(args.memory),
-                    isolation=args.isolation)
+                    isolation="basic" if args.unsafe_no_isolation else args.isolation)
     json_path = args.json
     if json_path == "":
         json_path = str(Path(args.out).with_suffix(".json"))
@@ -116,10 +123,15 @@ def _grade(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gradlab`` console command."""
     args = _parser().parse_args(argv)
+    from gradlab.grading.bubblewrap import IsolationUnavailable
     from gradlab.grading.spec import AuthoringError
 
     try:
         return _assign(args) if args.command == "assign" else _grade(args)
+    except IsolationUnavailable as error:
+        print(f"gradlab grade: error: {error}\nTo grade anyway, with no isolation (only "
+              "notebooks you trust): --unsafe-no-isolation", file=sys.stderr)
+        return 2
     except (AuthoringError, FileNotFoundError, ValueError) as error:
         from gradlab.grading.escape import visible
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gradlab.cli import main
-from gradlab.grading import Limits, grade
+from gradlab.grading import Limits, grade, grade_notebook
 from gradlab.grading.escape import visible
 from gradlab.grading.submissions import find_submissions
 from gradlab.grading.zips import extract_zip
@@ -205,3 +205,51 @@ def test_ansi_osc52_stderr_never_reaches_the_terminal_raw(tmp_path, capsys):
     records = [json.loads(line) for line in journal.splitlines()]
     assert {r["learner"] for r in records} == {"\\x1b[2Jbroken",
                                                "\\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b[31mred"}
+
+
+def replay_notebook(first_answer: str) -> str:
+    """Two questions; the second uses ``base``, which the first answer cell's given line sets."""
+    import nbformat
+
+    cells = [
+        ("setup", "from gradlab.grading import check"),
+        ("r1-answer", "base = 40\n" + first_answer),
+        ("r1-check", 'check("rp.q1", "answer1", expect=42)'),
+        ("r2-answer", "### BEGIN SOLUTION\nanswer2 = base * 2\n### END SOLUTION"),
+        ("r2-check", 'check("rp.q2", "answer2", expect=80)'),
+    ]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source, id=ident) for ident, source in cells]
+    return nbformat.writes(notebook)
+
+
+@pytest.mark.parametrize("scenario, failure, status", [
+    ("crash", "import os\nos._exit(3)", "crashed"),
+    ("hang", "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass",
+     "timed out"),
+])
+def test_a_crash_replay_reruns_the_given_lines_of_the_crashed_answer_cell(
+        tmp_path, scenario, failure, status):
+    solution = tmp_path / "rp.ipynb"
+    solution.write_text(replay_notebook("### BEGIN SOLUTION\nanswer1 = base + 2\n"
+                                        "### END SOLUTION"))
+    learner = tmp_path / f"{scenario}.ipynb"
+    learner.write_text(replay_notebook(failure).replace(
+        "### BEGIN SOLUTION\nanswer2 = base * 2\n### END SOLUTION", "answer2 = base * 2"))
+    record = grade_notebook(learner, solution, Limits(timeout=2, memory=768 << 20))
+    got = {q: (r["status"], r["points"]) for q, r in record["questions"].items()}
+    assert got == {"rp.q1": (status, 0.0), "rp.q2": ("passed", 1.0)}, record["reason"]
+    assert record["runs"] == 2
+
+
+def test_given_lines_that_raise_stop_the_rest_of_their_cell_as_before(tmp_path):
+    """Split or not, a cell stops at its first error: the learner's part does not run."""
+    broken = "base = 40 // zero"
+    solution = tmp_path / "rp.ipynb"
+    solution.write_text(replay_notebook("### BEGIN SOLUTION\nanswer1 = 42\n### END SOLUTION"
+                                        ).replace("base = 40", broken))
+    learner = tmp_path / "learner.ipynb"
+    learner.write_text(replay_notebook("answer1 = 42").replace("base = 40", broken))
+    record = grade_notebook(learner, solution, Limits(timeout=2, memory=768 << 20))
+    assert record["questions"]["rp.q1"]["points"] == 0.0, record["questions"]["rp.q1"]
+    assert "NameError" in " ".join(record["questions"]["rp.q1"]["feedback"])

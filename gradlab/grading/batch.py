@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .assignment import Assignment, find_solution, load_assignment
-from .bubblewrap import resolve_isolation
+from .bubblewrap import IsolationUnavailable, resolve_isolation
 from .execute import execute
 from .gradebook import Gradebook
 from .kernel import CRASHED
@@ -41,6 +41,8 @@ def grade_submission(submission: Submission, assignment: Assignment, limits: Lim
             plan = make_plan(assignment, notebook)
             execution = execute(plan, limits, {"submission.ipynb": data})
             record = score_submission(assignment, plan, execution)
+    except IsolationUnavailable:
+        raise  # a (Dask) worker that cannot isolate grades nothing rather than zeros
     except Exception as error:  # a grader bug costs one record, not the batch
         record = grader_error(assignment, error)
     record.update(learner=submission.learner, file=submission.name,

@@ -208,13 +208,16 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
             raise CellTimeout()
 
     signal.signal(signal.SIGALRM, on_alarm)
-    segment, deadline = None, 0.0
+    segment, deadline, raised = None, 0.0, False
     for index, cell in enumerate(job["cells"]):
         if index >= cuts.get(cell["segment"], index + 1):
             continue  # this cell hung or crashed before, or an earlier one in its segment
         if cell["segment"] != segment:
             segment, deadline = cell["segment"], _monotonic() + timeout
         channel.send(t="start", cell=index)
+        if cell.get("continues") and raised:  # the rest of a cell whose given lines raised
+            channel.send(t="end", cell=index, error=None, timeout=False)
+            continue
         error, timed_out = None, False
         try:
             armed[0] = True
@@ -238,6 +241,7 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
             _setitimer(signal.ITIMER_REAL, 0)
         if _getpid() != me:
             _exit(0)  # a fork of the learner's code must not run the rest of the notebook
+        raised = cell["kind"] == "code" and error is not None
         channel.send(t="end", cell=index, error=error, timeout=timed_out)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .escape import visible
+from .names import assignment_id
 from .zips import IGNORED_PARTS, MAX_NOTEBOOK_BYTES, extract_zip, file_kind
 
 LMS_PATTERNS = (
@@ -213,7 +214,7 @@ def _choose(learner: str, item: _Found, notes: list[str], notebook_name: str | N
         return Submission(learner, learner, problem=problem, notes=notes)
     books = sorted(item.books)
     if notebook_name:
-        named = [b for b in books if Path(b[0]).stem.endswith(notebook_name)]
+        named = [b for b in books if assignment_id(Path(b[0]).stem).endswith(notebook_name)]
         books = named or books
     name, path = books[-1]
     return Submission(learner, visible(name), path, notes=notes)

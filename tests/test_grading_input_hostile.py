@@ -114,19 +114,18 @@ def notebook_bytes(path: Path) -> bytes:
 
 @pytest.fixture
 def bad_zip_member(tmp_path):
-    """A Canvas zip: a member flagged UTF-8 whose name is not, a member with a bad CRC, a FIFO
-    member, one escaping with .., and two learners both exported as smithjane."""
+    """A Canvas zip: a member flagged UTF-8 whose name is not, one with a bad CRC, a FIFO and
+    a symlink member, one escaping with .., and an honest learner."""
     archive = tmp_path / "bad-zip-member.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zipped:
         zipped.writestr("caf\u00e9_1005_5005_fx.ipynb", notebook_bytes(CORRECT))
         zipped.writestr("crc_1006_5006_fx.ipynb", notebook_bytes(CORRECT))
-        fifo = zipfile.ZipInfo("pipe_1007_5007_fx.ipynb")
-        fifo.external_attr = (stat.S_IFIFO | 0o644) << 16
-        zipped.writestr(fifo, "")
+        for name, kind in (("pipe_1007_5007_fx.ipynb", stat.S_IFIFO),
+                           ("link_1009_5009_fx.ipynb", stat.S_IFLNK)):
+            member = zipfile.ZipInfo(name)
+            member.external_attr = (kind | 0o644) << 16
+            zipped.writestr(member, str(SOLUTION))
         zipped.writestr("../up_1008_5008_fx.ipynb", notebook_bytes(CORRECT))
-        zipped.writestr("smithjane_1001_5001_fx.ipynb", notebook_bytes(CORRECT))
-        zipped.writestr("smithjane_1003_5003_fx.ipynb", notebook_bytes(PARTLY))
-        zipped.writestr("smithjane_1003_5009_fx-1.ipynb", b"{}")  # a resubmission: same learner
         zipped.writestr("doejohn_1002_5002_fx.ipynb", notebook_bytes(PARTLY))
     data = bytearray(archive.read_bytes())
     name = "caf\u00e9".encode()
@@ -145,23 +144,43 @@ def test_bad_zip_member_is_skipped_and_reported_and_the_others_graded(bad_zip_me
     by_learner = {r["learner"]: r for r in records}
     assert totals(records) == {
         "caf\\xe9\\xff": (9, "graded"), "crc": (0, "invalid notebook"),
-        "doejohn": (6, "graded"), "pipe": (0, "invalid notebook"),
-        "smithjane_1001": (9, "graded"), "smithjane_1003": (6, "graded")}
+        "doejohn": (6, "graded"), "link": (0, "invalid notebook"),
+        "pipe": (0, "invalid notebook")}
     assert "crc_1006_5006_fx.ipynb: could not be unpacked: BadZipFile" in by_learner["crc"][
         "reason"]
     assert "pipe_1007_5007_fx.ipynb: a FIFO, not a regular file" in by_learner["pipe"]["reason"]
+    assert "link_1009_5009_fx.ipynb: a symbolic link, not a regular file" in by_learner[
+        "link"]["reason"]
     assert skipped == ["zip member ../up_1008_5008_fx.ipynb: a path outside the submissions "
                        "(absolute or with ..)"]
 
 
-def test_lms_name_collision_keeps_learners_apart_with_their_lms_id(bad_zip_member, tmp_path):
-    found = {s.learner: s for s in find_submissions(bad_zip_member, tmp_path, notebook_name="fx")}
+@pytest.fixture
+def lms_name_collision(tmp_path):
+    """A Canvas zip where two learners are both exported as smithjane, one of whom also
+    resubmitted, beside a learner with a name of their own."""
+    archive = tmp_path / "lms-name-collision.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("smithjane_1001_5001_fx.ipynb", notebook_bytes(CORRECT))
+        zipped.writestr("smithjane_1003_5003_fx.ipynb", notebook_bytes(PARTLY))
+        zipped.writestr("smithjane_1003_5009_fx-1.ipynb", b"{}")  # a resubmission: same learner
+        zipped.writestr("doejohn_1002_5002_fx.ipynb", notebook_bytes(PARTLY))
+    return archive
+
+
+def test_lms_name_collision_keeps_learners_apart_with_their_lms_id(lms_name_collision, tmp_path):
+    records = grade(lms_name_collision, SOLUTION, tmp_path / "g.csv", workers=2, limits=LIMITS,
+                    progress=False)
+    assert totals(records) == {"doejohn": (6, "graded"), "smithjane_1001": (9, "graded"),
+                               "smithjane_1003": (6, "graded")}
+    found = {s.learner: s for s in find_submissions(lms_name_collision, tmp_path / "x",
+                                                    notebook_name="fx")}
     assert found["smithjane_1001"].name == "smithjane_1001_5001_fx.ipynb"
     assert found["smithjane_1003"].name == "smithjane_1003_5003_fx.ipynb"
     note = ("2 learners share the name smithjane (LMS id 1001, LMS id 1003): graded apart as "
             "smithjane_1003")
     assert found["smithjane_1003"].notes == [note]
-    assert "doejohn" in found and not found["doejohn"].notes
+    assert not found["doejohn"].notes
 
 
 def test_a_zip_without_bad_names_unpacks_exactly_as_before(tmp_path):

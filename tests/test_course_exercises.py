@@ -28,6 +28,8 @@ COURSE = [
     "05_optimizers.ipynb",
     "06_nn_module_linear_regression.ipynb",
     "07_animated_regression_fit.ipynb",
+    "08_build_your_own_autograd.ipynb",
+    "09_vectors_and_jacobians.ipynb",
 ]
 LIMITS = Limits(timeout=30)
 by_notebook = pytest.mark.parametrize("name", COURSE)
@@ -143,7 +145,7 @@ def test_exercise_hides_solutions_and_hidden_checks(name):
     assert "expect=" not in exercise and "mistakes=" not in exercise
     nb = json.loads(exercise)
     checks = [source(cell) for cell in nb["cells"] if role(cell) == "check"]
-    questions = list(load_assignment(SOLUTIONS / name).questions)
+    questions = list(load_assignment(solution_of(name)).questions)
     assert checks == [f'check("{qid}")' for qid in questions]
 
 

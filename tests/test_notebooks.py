@@ -24,6 +24,8 @@ COURSE = [
     "05_optimizers.ipynb",
     "06_nn_module_linear_regression.ipynb",
     "07_animated_regression_fit.ipynb",
+    "08_build_your_own_autograd.ipynb",
+    "09_vectors_and_jacobians.ipynb",
 ]
 IGNORE_OUTPUT = "nbval-ignore-output"  # a cell tag: nbval's directives stay out of the source
 # Calls whose output differs on every run (random element ids, widget models): nbval must skip them.

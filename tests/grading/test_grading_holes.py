@@ -9,10 +9,10 @@ parsing.
 import json
 import re
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import GRADING_FIXTURES as FIXTURES
 from test_grading_batch import assert_graded_as
 
 from gradlab.grading import Limits, grade, load_assignment
@@ -22,7 +22,6 @@ from gradlab.grading.reference import compute_references, expected_value
 from gradlab.grading.score import score_check
 from gradlab.grading.spec import CheckSpec
 
-FIXTURES = Path(__file__).parent / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 HOLES = FIXTURES / "holes"
 LIMITS = Limits(timeout=2, memory=768 << 20, output=4 << 20, startup=5)

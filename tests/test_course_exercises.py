@@ -28,6 +28,8 @@ COURSE = [
     "05_optimizers.ipynb",
     "06_nn_module_linear_regression.ipynb",
     "07_animated_regression_fit.ipynb",
+    "10_autograd_pitfalls.ipynb",
+    "11_a_neural_network.ipynb",
 ]
 LIMITS = Limits(timeout=30)
 by_notebook = pytest.mark.parametrize("name", COURSE)

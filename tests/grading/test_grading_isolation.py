@@ -167,6 +167,19 @@ ATTACKS = {
             except OSError:
                 pass
         """,
+    "nested-userns-mount": """
+        import os, subprocess
+        os.makedirs("scratch", exist_ok=True)
+        try:  # a user namespace of its own could mount memory outside every limit
+            nested = subprocess.run(
+                ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                 "mount -t tmpfs -o size=1g none scratch && echo mounted"],
+                capture_output=True, text=True, timeout=5).stdout
+        except (OSError, subprocess.SubprocessError):
+            nested = ""
+        if "mounted" in nested:
+            grads = np.array([75.0, -12.0])  # scores only if the escape worked
+        """,
 }
 EXPECTED = {  # (total, status, question statuses) in both isolated modes
     "kill-worker-pool": (0, "graded", NOT_ATTEMPTED),
@@ -176,6 +189,7 @@ EXPECTED = {  # (total, status, question statuses) in both isolated modes
     "backdoor-in-grader-files": (0, "graded", NOT_ATTEMPTED),
     "tmp-flood": (0, "graded", NOT_ATTEMPTED),
     "stray-files-in-tmp": (0, "graded", NOT_ATTEMPTED),
+    "nested-userns-mount": (0, "graded", NOT_ATTEMPTED),
     "bystander-correct": (9, "graded", None),
     "bystander-partly-correct": (6, "graded", None),
 }
@@ -190,7 +204,8 @@ def write_batch(folder: Path) -> None:
         for cell in notebook["cells"]:
             if cell["id"] == "q1-answer":
                 cell["source"] = ("a, b = 5.0, 6.0\n" + textwrap.dedent(attack)
-                                  + "\nraise NotImplementedError")
+                                  + "\nif 'grads' not in globals():\n"
+                                    "    raise NotImplementedError")
         (folder / f"{name}.ipynb").write_text(json.dumps(notebook))
     for scenario in ("correct", "partly-correct"):
         shutil.copy(FIXTURES / "submissions" / f"{scenario}.ipynb",

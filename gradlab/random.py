@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -210,6 +210,38 @@ class Generator:
             else:
                 hits = self._unit_floats(n) < p.astype(np.float32)
         return hits.astype(dtype).reshape(shape)
+
+
+def memory_order(like: np.ndarray) -> tuple[int, ...] | None:
+    """The dims of ``like`` from outermost to innermost in memory when PyTorch would give a
+    tensor ``empty_like`` it the same strides (dense, non-overlapping, yet not C-ordered, as a
+    transpose is); None when values are filled in the plain logical order.
+
+    PyTorch's random fills walk memory in order, so ``rand_like(x.t())`` or dropout of a
+    transposed tensor draws along x's memory: this is what lets gradlab draw the same way.
+    """
+    if like.ndim < 2 or like.flags.c_contiguous:
+        return None
+    dims = [d for d in range(like.ndim) if like.shape[d] != 1]
+    if any(like.strides[d] <= 0 for d in dims):
+        return None
+    order = sorted(dims, key=lambda d: like.strides[d], reverse=True)
+    expected = like.itemsize
+    for d in reversed(order):
+        if like.strides[d] != expected:
+            return None  # gaps or overlaps: PyTorch makes a contiguous tensor instead
+        expected *= like.shape[d]
+    return tuple(d for d in range(like.ndim) if like.shape[d] == 1) + tuple(order)
+
+
+def fill_like(like: np.ndarray, draw: Callable[[tuple[int, ...]], np.ndarray]) -> np.ndarray:
+    """``draw(shape)`` for an array shaped like ``like``, the values laid out in the order
+    PyTorch's kernels would write them into ``empty_like(like)`` (see :func:`memory_order`)."""
+    order = memory_order(like)
+    if order is None:
+        return draw(like.shape)
+    values = draw(tuple(like.shape[d] for d in order))
+    return np.transpose(values, np.argsort(order))
 
 
 def _fisher_yates(n: int, offsets: np.ndarray) -> np.ndarray:

@@ -564,8 +564,20 @@ def wrong_square_input() -> gradlab.Tensor:
 
 
 def test_gradcheck_returns_true_for_a_correct_gradient() -> None:
-    x = gradlab.tensor([1.0, 2.0], requires_grad=True)  # float32 in, checked in float64
+    x = gradlab.tensor([1.0, 2.0], dtype=gradlab.float64, requires_grad=True)
     assert gradcheck(lambda x: (x ** 3).sum(), (x,)) is True
+
+
+def test_gradcheck_warns_about_float32_and_fails_as_pytorch_does() -> None:
+    x = gradlab.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match=r"^Input #0 requires gradient and is not a double "
+                                         r"precision floating point or complex\. This check will "
+                                         r"likely fail"):
+        with pytest.raises(GradcheckError) as info:
+            gradcheck(gradlab.sin, (x,))
+    lines = str(info.value).splitlines()
+    assert lines[0] == "Jacobian mismatch for output 0 with respect to input 0,"
+    assert lines[1].startswith("numerical:tensor([[") and "analytical:tensor([[" in str(info.value)
 
 
 def test_gradcheck_accepts_a_single_tensor_and_non_tensor_arguments() -> None:
@@ -580,19 +592,22 @@ def test_gradcheck_ignores_inputs_that_do_not_require_grad() -> None:
     assert gradcheck(lambda x, c: x * c, (x, c))
 
 
-def test_gradcheck_raises_a_table_naming_each_wrong_element() -> None:
+def test_gradcheck_message_is_pytorchs_then_a_table_of_the_wrong_entries() -> None:
     with pytest.raises(GradcheckError) as info:
         gradcheck(WrongSquare.apply, (wrong_square_input(),))
     text = str(info.value)
-    lines = text.splitlines()
-    assert lines[0] == "Jacobian mismatch for output 0 with respect to input 0,"
-    assert "analytic" in lines[2] and "numeric" in lines[2] and "difference" in lines[2]
-    rows = lines[3:]
-    assert [row[2:16].strip() for row in rows] == ["(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"]
-    assert all(row.endswith("<-- differs") for row in rows)  # every element is off by x * v
+    assert text.startswith("Jacobian mismatch for output 0 with respect to input 0,\n"
+                           "numerical:tensor([[ 2.0000,  0.0000,  0.0000,  0.0000],")
+    assert "analytical:tensor([[ 1.0000,  0.0000,  0.0000,  0.0000]," in text
+    table = text[text.index("gradlab: the 4 of 16 entries"):].splitlines()
+    assert "numerical" in table[1] and "analytical" in table[1] and "difference" in table[1]
+    rows = [row.split() for row in table[2:]]
+    assert [(r[0], r[1]) for r in rows] == [("(0,", "0)"), ("(0,", "1)"), ("(1,", "0)"),
+                                           ("(1,", "1)")]  # the diagonal: every x is off
+    assert [float(r[-1]) for r in rows] == [-1.0, 2.0, -0.5, -3.0]
 
 
-def test_gradcheck_table_marks_only_the_wrong_elements() -> None:
+def test_gradcheck_table_lists_only_the_wrong_entries() -> None:
     class WrongAtZero(gradlab.autograd.Function):
         @staticmethod
         def forward(ctx: Any, x: gradlab.Tensor) -> gradlab.Tensor:
@@ -607,11 +622,45 @@ def test_gradcheck_table_marks_only_the_wrong_elements() -> None:
     x = gradlab.tensor([1.0, 2.0, 3.0], dtype=gradlab.float64, requires_grad=True)
     with pytest.raises(GradcheckError) as info:
         gradcheck(WrongAtZero.apply, (x,))
-    rows = str(info.value).splitlines()[3:]
-    assert [r.endswith("<-- differs") for r in rows] == [True, False, False]
-    assert rows[0].split()[0] == "(0,)"
-    analytic, numeric = (float(v) for v in rows[1].split()[1:3])
-    assert analytic == pytest.approx(numeric)
+    table = str(info.value).split("gradlab: ")[1].splitlines()
+    assert table[0].startswith("the 1 of 9 entries")
+    assert table[2].split()[:2] == ["(0,)", "(0,)"] and len(table) == 3
+
+
+def test_gradcheck_refuses_a_backward_that_ignores_grad_output() -> None:
+    class NoMul(gradlab.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, a: gradlab.Tensor) -> gradlab.Tensor:
+            return a * 2
+
+        @staticmethod
+        def backward(ctx: Any, g: gradlab.Tensor) -> gradlab.Tensor:
+            return gradlab.ones_like(g) * 2
+
+    x = gradlab.tensor([1.0], dtype=gradlab.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match="^backward not multiplied by grad_output$"):
+        gradcheck(NoMul.apply, (x,))
+
+
+def test_gradcheck_of_a_detached_output_expects_zero_numerical_gradient() -> None:
+    x = gradlab.tensor([1.0, 2.0], dtype=gradlab.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match="^Numerical gradient for function expected to be "
+                                             "zero$"):
+        gradcheck(lambda a: a.detach() * 2, (x,))
+
+
+def test_gradcheck_refuses_inputs_with_stride_zero() -> None:
+    x = gradlab.tensor([1.0], dtype=gradlab.float64).expand(3).requires_grad_()
+    with pytest.raises(RuntimeError, match="^The 0th input has a dimension with stride 0"):
+        gradcheck(gradlab.sin, (x,))
+
+
+def test_gradgradcheck_draws_grad_outputs_from_the_global_generator() -> None:
+    x = gradlab.tensor([0.5, -1.0, 2.0], dtype=gradlab.float64, requires_grad=True)
+    gradlab.manual_seed(0)
+    assert gradlab.autograd.gradgradcheck(gradlab.sin, (x,))
+    # three float64 uniforms use six 32-bit words: the stream continues as PyTorch's does
+    assert gradlab.rand(2).tolist() == pytest.approx([0.4901, 0.8964], abs=1e-4)
 
 
 def test_gradcheck_returns_false_instead_of_raising_when_asked() -> None:
@@ -619,7 +668,9 @@ def test_gradcheck_returns_false_instead_of_raising_when_asked() -> None:
 
 
 def test_gradcheck_needs_an_input_that_requires_grad() -> None:
-    with pytest.raises(ValueError, match="at least one input tensor to require gradient"):
+    with pytest.raises(ValueError, match="^gradcheck expects at least one input tensor to "
+                                         "require gradient, but none of them have "
+                                         r"requires_grad=True\.$"):
         gradcheck(lambda x: x * 2, (gradlab.tensor([1.0]),))
 
 

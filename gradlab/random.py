@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from gradlab import _mt19937 as _k
+from gradlab._layout import memory_order
 from gradlab._mt19937 import MT19937, STATE_BYTES, read_normal_cache, write_normal_cache
 
 DEFAULT_SEED = 67280421310721  # c10::detail::default_rng_seed_val: a new Generator() starts here
@@ -210,28 +211,6 @@ class Generator:
             else:
                 hits = self._unit_floats(n) < p.astype(np.float32)
         return hits.astype(dtype).reshape(shape)
-
-
-def memory_order(like: np.ndarray) -> tuple[int, ...] | None:
-    """The dims of ``like`` from outermost to innermost in memory when PyTorch would give a
-    tensor ``empty_like`` it the same strides (dense, non-overlapping, yet not C-ordered, as a
-    transpose is); None when values are filled in the plain logical order.
-
-    PyTorch's random fills walk memory in order, so ``rand_like(x.t())`` or dropout of a
-    transposed tensor draws along x's memory: this is what lets gradlab draw the same way.
-    """
-    if like.ndim < 2 or like.flags.c_contiguous:
-        return None
-    dims = [d for d in range(like.ndim) if like.shape[d] != 1]
-    if any(like.strides[d] <= 0 for d in dims):
-        return None
-    order = sorted(dims, key=lambda d: like.strides[d], reverse=True)
-    expected = like.itemsize
-    for d in reversed(order):
-        if like.strides[d] != expected:
-            return None  # gaps or overlaps: PyTorch makes a contiguous tensor instead
-        expected *= like.shape[d]
-    return tuple(d for d in range(like.ndim) if like.shape[d] == 1) + tuple(order)
 
 
 def fill_like(like: np.ndarray, draw: Callable[[tuple[int, ...]], np.ndarray]) -> np.ndarray:

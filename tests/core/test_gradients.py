@@ -471,11 +471,12 @@ OPS: list[Op] = [
     Op("scatter_add", lambda a, b: gradlab.scatter_add(
         a, 0, gradlab.zeros((1,) + a.shape[1:], dtype=gradlab.int64), b), 2, broadcast=False,
        shapes=any_shape(1).map(lambda s: (s, (1,) + s[1:]))),
-    Op("sort", lambda a, d: a.sort(d, descending=True).values, "distinct", broadcast=False,
+    Op("sort", lambda a, d: a.sort(d, descending=True).values, domain="distinct",
+       broadcast=False,
        shapes=one(1), extra=dims_of),
-    Op("topk", lambda a: a.topk(1).values, "distinct", broadcast=False, shapes=one(1)),
-    Op("median", lambda a: a.median(), "distinct"),
-    Op("median-dim", lambda a, d, k: a.median(d, keepdim=k).values, "distinct",
+    Op("topk", lambda a: a.topk(1).values, domain="distinct", broadcast=False, shapes=one(1)),
+    Op("median", lambda a: a.median(), domain="distinct"),
+    Op("median-dim", lambda a, d, k: a.median(d, keepdim=k).values, domain="distinct",
        broadcast=False, shapes=one(1), extra=dim_keep),
     *matmul_ops(),
 ]

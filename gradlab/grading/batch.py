@@ -20,10 +20,10 @@ from .assignment import Assignment, find_solution, load_assignment
 from .execute import execute
 from .gradebook import Gradebook
 from .limits import Limits
-from .plan import make_plan
+from .planner import plan_submission
 from .reference import compute_references
 from .results import grader_error, invalid_record, score_submission
-from .submissions import InvalidNotebook, Submission, find_submissions, read_submission
+from .submissions import InvalidNotebook, Submission, find_submissions
 
 
 def grade_submission(submission: Submission, assignment: Assignment, limits: Limits) -> dict:
@@ -32,11 +32,10 @@ def grade_submission(submission: Submission, assignment: Assignment, limits: Lim
     try:
         try:
             data = submission.read_bytes()
-            notebook = read_submission(data)
+            plan = plan_submission(assignment, data, limits)
         except (InvalidNotebook, OSError) as error:
             record = invalid_record(assignment, str(error))
         else:
-            plan = make_plan(assignment, notebook)
             execution = execute(plan, limits, {"submission.ipynb": data})
             record = score_submission(assignment, plan, execution)
     except Exception as error:  # a grader bug costs one record, not the batch

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
-ISOLATION_LEVELS = ("auto", "namespaces", "basic")
+ISOLATION_LEVELS = ("auto", "namespaces", "bubblewrap", "basic")
 
 
 def parse_size(text: str | int) -> int:
@@ -33,8 +33,10 @@ class Limits:
         disk: size of the sandbox's private, in-memory file system.
         startup: seconds the sandbox may take to start; also what a submission's time budget
             (questions × timeout + startup, every restart and replay included) adds for setup.
-        isolation: "namespaces" (private root, pid and network namespaces; needs root),
-            "basic" (limits and a scratch folder only) or "auto" (namespaces when possible).
+        isolation: "auto" (the strongest available: "namespaces" as root, else
+            "bubblewrap"; an error where neither works), "namespaces" (gradlab's own
+            namespaces, as root), "bubblewrap" (user namespaces, without root) or "basic"
+            (limits and a scratch folder only: no isolation, for trusted notebooks).
     """
 
     timeout: float = 60.0

@@ -15,7 +15,7 @@ from typing import Any
 from .answers import encode
 from .assignment import ROLE_ANSWER, ROLE_CHECK, Assignment, source_of
 from .inputs import call_inputs, literal_to_plain
-from .spec import NOT_LITERAL, check_cell_question, written_literals
+from .spec import NOT_LITERAL, check_cell_question, solution_regions, written_literals
 from .submissions import InvalidNotebook
 
 MAX_CHECK_CELL = 64 << 10  # a check cell is one line; a bigger cell is the learner's code
@@ -74,6 +74,27 @@ def _answer_question(cell: Any, assignment: Assignment) -> str | None:
     return role.question if role is not None and role.role == ROLE_ANSWER else None
 
 
+def given_lines(assignment: Assignment, question: str) -> str | None:
+    """The lines the exercise gives above the learner's code in a question's answer cell
+    (``params = np.array([w, b])``): the solution's lines above its first solution region,
+    when that region is not indented (else they open a block, such as a ``def``)."""
+    for role in assignment.cells:
+        if role.role == ROLE_ANSWER and role.question == question:
+            source = source_of(assignment.notebook.cells[role.index])
+            regions = solution_regions(source)
+            if regions and not regions[0][2] and regions[0][0] > 0:
+                return "\n".join(source.splitlines()[: regions[0][0]])
+    return None
+
+
+def _split_given(source: str, given: str | None) -> list[str]:
+    """An answer cell as [its given lines, the rest] when it starts with them unchanged, so
+    that a crash in the learner's part replays the given lines; else the cell as it is."""
+    if given and source.startswith(given + "\n") and source[len(given) + 1:].strip():
+        return [given, source[len(given) + 1:]]
+    return [source]
+
+
 def layout(assignment: Assignment, submission: Any) -> dict:
     """The learner's side of a plan, from a (validated) submission notebook: their code cells,
     the position of each question's checks, and the values written out for ``literal=`` checks.
@@ -81,8 +102,13 @@ def layout(assignment: Assignment, submission: Any) -> dict:
     Everything that parses learner text happens here (``planner.py`` runs it in a limited
     process); the result is plain JSON data. Cells larger than a check cell can be are never
     parsed as one, and only cells up to ``MAX_PARSED_CELL`` are read for written-out values.
+
+    An answer cell that starts with the lines the exercise gives is run as two cells, the
+    given lines, then the rest (skipped if the given lines raised, as in one cell): when
+    the rest hangs or crashes, the replay still runs the given lines for later questions.
     """
     code: list[str] = []
+    continued: set[int] = set()
     anchors: dict[str, int] = {}
     after_answer: dict[str, int] = {}
     total = 0
@@ -99,8 +125,10 @@ def layout(assignment: Assignment, submission: Any) -> dict:
         if total > MAX_CODE_CHARS:
             raise InvalidNotebook(f"the notebook holds more than {MAX_CODE_CHARS >> 20} million "
                                   "characters of code")
-        code.append(source)
         answered = _answer_question(cell, assignment)
+        parts = _split_given(source, given_lines(assignment, answered) if answered else None)
+        continued.update(range(len(code) + 1, len(code) + len(parts)))
+        code += parts
         if answered:
             after_answer[answered] = len(code)
     order = list(assignment.questions)
@@ -121,7 +149,8 @@ def layout(assignment: Assignment, submission: Any) -> dict:
             if names:
                 readable = [text for text in code[:position] if len(text) <= MAX_PARSED_CELL]
                 literals[str(check)] = _literals(readable, names)
-    return {"code": code, "points": points, "literals": literals}
+    return {"code": code, "points": points, "literals": literals,
+            "continued": sorted(continued)}
 
 
 def make_plan(assignment: Assignment, submission: Any) -> Plan:
@@ -141,6 +170,7 @@ def _literals(sources: list[str], names: list[str]) -> dict:
 def assemble(assignment: Assignment, layout: dict) -> Plan:
     """The plan from a layout: the learner's cells with the trusted captures in between."""
     code, points, literals = layout["code"], layout["points"], layout["literals"]
+    continued = set(layout.get("continued", ()))
     plan, segment = Plan([]), 0
     by_position: dict[int, list[str]] = {}
     for question in assignment.questions:
@@ -166,5 +196,7 @@ def assemble(assignment: Assignment, layout: dict) -> Plan:
             segment += 1
         if position < len(code):
             plan.cells.append({"kind": "code", "segment": segment, "source": code[position]})
+            if position in continued:
+                plan.cells[-1]["continues"] = True
     plan.cells = [cell for cell in plan.cells if cell["segment"] in plan.segments]
     return plan

@@ -162,7 +162,7 @@ def _literals(sources: list[str], names: list[str]) -> dict:
     """The values the learner wrote out for ``literal=`` names (read from the source, never
     run), and the names they computed instead."""
     found = written_literals(sources, names)
-    return {"missing": [name for name in names if found[name] is NOT_LITERAL],
+    return {"missing": [name for name in names if found.get(name, NOT_LITERAL) is NOT_LITERAL],
             "values": {name: encode(literal_to_plain(value)) for name, value in found.items()
                        if value is not NOT_LITERAL}}
 

@@ -49,6 +49,8 @@ def plan_submission(assignment: Assignment, data: bytes, limits: Limits) -> Plan
         reply = json.loads(raw)
     except (ValueError, RecursionError):
         reply = None
+    if isinstance(reply, dict) and "error" in reply:
+        raise RuntimeError(f"planning failed: {reply['error']}")
     if not isinstance(reply, dict) or not ("layout" in reply or "invalid" in reply):
         raise InvalidNotebook("the notebook could not be read within the grader's limits "
                               f"({PLANNING_MEMORY >> 20} MB of memory, {PLANNING_CPU} s)")
@@ -66,6 +68,10 @@ def _child(assignment: Assignment, data: bytes, fd: int) -> None:
             reply: Any = {"layout": layout(assignment, read_submission(data))}
         except InvalidNotebook as error:
             reply = {"invalid": str(error)}
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as error:  # a bug of the grader's, not the learner's notebook
+            reply = {"error": f"{type(error).__name__}: {error}"[:500]}
         payload = json.dumps(reply).encode()
         while payload:
             payload = payload[os.write(fd, payload):]

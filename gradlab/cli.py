@@ -102,6 +102,9 @@ def _grade(args: argparse.Namespace) -> int:
     json_path = args.json
     if json_path == "":
         json_path = str(Path(args.out).with_suffix(".json"))
+    if args.unsafe_no_isolation:
+        print("gradlab grade: warning: --unsafe-no-isolation: the submissions' code runs as "
+              "you, can read your files and kill your processes", file=sys.stderr)
     skipped: list[str] = []
     records = grade(args.submissions, args.assignment, args.out, json_path=json_path,
                     solutions=args.solutions, workers=args.workers, limits=limits,

@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 from support import GRADING_FIXTURES as FIXTURES
+from test_grading_batch import EXPECTED as BATCH_EXPECTED
+from test_grading_batch import NEEDS_ROOT as BATCH_NEEDS_ROOT
+from test_grading_hostile import EXPECTED as HOSTILE_EXPECTED
 
 import gradlab
 from gradlab.grading import Limits, grade
@@ -167,6 +170,19 @@ ATTACKS = {
             except OSError:
                 pass
         """,
+    "nested-userns-mount": """
+        import os, subprocess
+        os.makedirs("scratch", exist_ok=True)
+        try:  # a user namespace of its own could mount memory outside every limit
+            nested = subprocess.run(
+                ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                 "mount -t tmpfs -o size=1g none scratch && echo mounted"],
+                capture_output=True, text=True, timeout=5).stdout
+        except (OSError, subprocess.SubprocessError):
+            nested = ""
+        if "mounted" in nested:
+            grads = np.array([75.0, -12.0])  # scores only if the escape worked
+        """,
 }
 EXPECTED = {  # (total, status, question statuses) in both isolated modes
     "kill-worker-pool": (0, "graded", NOT_ATTEMPTED),
@@ -176,6 +192,7 @@ EXPECTED = {  # (total, status, question statuses) in both isolated modes
     "backdoor-in-grader-files": (0, "graded", NOT_ATTEMPTED),
     "tmp-flood": (0, "graded", NOT_ATTEMPTED),
     "stray-files-in-tmp": (0, "graded", NOT_ATTEMPTED),
+    "nested-userns-mount": (0, "graded", NOT_ATTEMPTED),
     "bystander-correct": (9, "graded", None),
     "bystander-partly-correct": (6, "graded", None),
 }
@@ -190,7 +207,8 @@ def write_batch(folder: Path) -> None:
         for cell in notebook["cells"]:
             if cell["id"] == "q1-answer":
                 cell["source"] = ("a, b = 5.0, 6.0\n" + textwrap.dedent(attack)
-                                  + "\nraise NotImplementedError")
+                                  + "\nif 'grads' not in globals():\n"
+                                    "    raise NotImplementedError")
         (folder / f"{name}.ipynb").write_text(json.dumps(notebook))
     for scenario in ("correct", "partly-correct"):
         shutil.copy(FIXTURES / "submissions" / f"{scenario}.ipynb",
@@ -337,6 +355,40 @@ def test_the_attacks_fail_under_bubblewrap_for_a_grader_that_is_not_root(tester)
     assert leftovers() == []
     sandboxes = _run(["pgrep", "-u", str(uid), "-f", "runner.py"]).stdout.split()
     assert sandboxes == [], "sandbox processes outlived the batch"
+
+
+def test_the_hostile_fixtures_score_the_same_under_bubblewrap(tester):
+    """The fixtures that only root's namespaces used to contain (a fork bomb, a daemon, killing
+    every process, reading the solutions, ...) and all the other hostile ones score what they
+    score as root, graded by a user who is not root."""
+    uid, home = tester
+    folder, out = home / "fixtures", home / "fixtures-out"
+    folder.mkdir()
+    out.mkdir()
+    for path in (FIXTURES / "hostile").glob("*.ipynb"):
+        shutil.copy(path, folder)
+    for name in BATCH_NEEDS_ROOT:
+        shutil.copy(FIXTURES / "submissions" / f"{name}.ipynb", folder)
+    for path in [folder, out, *folder.iterdir()]:
+        os.lchown(path, uid, uid)
+    result = as_tester(uid, home, [
+        sys.executable, "-c", GRADE, "grade", str(folder), "--assignment", str(SOLUTION),
+        "--out", str(out / "grades.csv"), "--json", "--workers", "2", "--timeout", "5",
+        "--memory", "768M", "--no-progress"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    records = {r["learner"]: r for r in json.loads((out / "grades.json").read_text())[
+        "submissions"]}
+    expected = {**HOSTILE_EXPECTED, **{name: BATCH_EXPECTED[name] for name in BATCH_NEEDS_ROOT}}
+    assert sorted(records) == sorted(expected)
+    for name, (total, status, questions) in expected.items():
+        record = records[name]
+        assert record["isolation"] in ("bubblewrap", ""), name
+        if name == "submitted-floods-the-event-pipe" and record["status"] == "timed out":
+            status, questions = "timed out", None  # on a loaded machine it may time out first
+        assert (record["total"], record["status"]) == (total, status), (name, record["reason"])
+        if questions is not None:
+            got = {q: result["status"] for q, result in record["questions"].items()}
+            assert got == questions, (name, got)
 
 
 def test_without_isolation_grade_refuses_and_says_how_to_get_it(tester):

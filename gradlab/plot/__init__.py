@@ -7,7 +7,7 @@ FuncAnimation, a widget, a ``GraphDrawing``) so that it can be customised furthe
 ``use_style()`` changes global settings.
 """
 
-from gradlab.plot.animation import animate_fit, save_gif
+from gradlab.plot.animation import animate_fit, save_gif, show_animation
 from gradlab.plot.backward import backward_steps, trace_backward, watch_backward
 from gradlab.plot.data import plot_data, plot_losses
 from gradlab.plot.graph import build_graph, draw_graph, to_dot
@@ -22,6 +22,7 @@ __all__ = [
     "loss_landscape",
     "animate_fit",
     "save_gif",
+    "show_animation",
     "draw_graph",
     "to_dot",
     "build_graph",

@@ -45,7 +45,7 @@ def figure_rgba(fig: Any) -> np.ndarray:
     """A matplotlib figure drawn with Agg, as an RGBA array."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    canvas = FigureCanvasAgg(fig)
+    canvas = fig.canvas if hasattr(fig.canvas, "buffer_rgba") else FigureCanvasAgg(fig)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
 

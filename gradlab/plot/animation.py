@@ -25,7 +25,7 @@ from gradlab.plot.style import COLORS
 if TYPE_CHECKING:
     from matplotlib.animation import FuncAnimation
 
-__all__ = ["animate_fit", "save_gif", "FIGSIZE", "DPI"]
+__all__ = ["animate_fit", "show_animation", "animation_png", "save_gif", "FIGSIZE", "DPI"]
 
 FIGSIZE = {"fit": (4.8, 3.4), "fit_and_loss": (8.4, 3.4)}
 DPI = 72
@@ -134,20 +134,8 @@ def _animation_class() -> type:
         def to_apng(self, max_frames: int = APNG_FRAMES, scale: float = APNG_SCALE) -> bytes:
             """The animation as a looping animated PNG (plays with no JavaScript at all): at
             most ``max_frames`` frames, evenly picked, the last one held for two seconds."""
-            from gradlab.plot._pictures import animated_png
-
             if not hasattr(self, "_apng"):
-                writer = FrameGrabber(fps=1000 / self._interval, embed_frames=True,
-                                      moving=self.moving)
-                with tempfile.TemporaryDirectory() as tmp:
-                    self.save(str(Path(tmp, "frames.html")), dpi=self._fig.dpi, writer=writer)
-                frames = writer.frames
-                every = max(1, -(-len(frames) // max_frames))
-                picked = list(range(0, len(frames), every))
-                if picked[-1] != len(frames) - 1:
-                    picked.append(len(frames) - 1)
-                durations = [self._interval * every] * (len(picked) - 1) + [2000]
-                self._apng = animated_png([frames[i] for i in picked], durations, scale=scale)
+                self._apng = animation_png(self, max_frames=max_frames, scale=scale)
             return self._apng
 
         def _ipython_display_(self) -> None:
@@ -176,7 +164,54 @@ def _animation_class() -> type:
                 return self.to_html5_video()
             return self.to_jshtml()
 
+    FitAnimation.FrameGrabber = FrameGrabber
     return FitAnimation
+
+
+def animation_png(animation: FuncAnimation, *, max_frames: int = APNG_FRAMES,
+                  scale: float = 1.0) -> bytes:
+    """Any matplotlib ``FuncAnimation`` as a looping animated PNG: at most ``max_frames``
+    frames, evenly picked, the last one held for two seconds."""
+    from gradlab.plot._pictures import animated_png
+
+    interval = getattr(animation, "_interval", 200)
+    writer = _animation_class().FrameGrabber(fps=1000 / interval, embed_frames=True,
+                                             moving=tuple(getattr(animation, "moving", ())))
+    with tempfile.TemporaryDirectory() as tmp:
+        animation.save(str(Path(tmp, "frames.html")), dpi=animation._fig.dpi, writer=writer)
+    frames = writer.frames
+    every = max(1, -(-len(frames) // max_frames))
+    picked = list(range(0, len(frames), every))
+    if picked[-1] != len(frames) - 1:
+        picked.append(len(frames) - 1)
+    durations = [interval * every] * (len(picked) - 1) + [2000]
+    return animated_png([frames[i] for i in picked], durations, scale=scale)
+
+
+class AnimationPlayer:
+    """How ``show_animation`` shows an animation: its animated PNG (``.png``), then the
+    jshtml player, which replaces the picture where scripts run."""
+
+    def __init__(self, animation: FuncAnimation, png: bytes, default_mode: str) -> None:
+        self.animation, self.png, self.default_mode = animation, png, default_mode
+
+    def _ipython_display_(self) -> None:
+        from gradlab.plot._pictures import show_with_picture
+
+        show_with_picture(self.png, repr(self),
+                          self.animation.to_jshtml(default_mode=self.default_mode))
+
+    def __repr__(self) -> str:
+        return f"<AnimationPlayer: {len(self.png) // 1024} KB animated PNG and a player>"
+
+
+def show_animation(animation: FuncAnimation, *, max_frames: int = APNG_FRAMES,
+                   scale: float = 1.0, default_mode: str = "loop") -> AnimationPlayer:
+    """Show any matplotlib ``FuncAnimation`` as the course shows the fit: an animated PNG
+    that plays with no JavaScript at all (nbconvert's HTML, GitHub, an untrusted notebook),
+    and matplotlib's jshtml player where scripts run. ``.png`` holds the animated PNG."""
+    return AnimationPlayer(animation, animation_png(animation, max_frames=max_frames,
+                                                    scale=scale), default_mode)
 
 
 def animate_fit(

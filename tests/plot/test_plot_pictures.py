@@ -99,3 +99,20 @@ def test_watch_backward_carries_the_steps_as_an_animated_png(product):
     y, names = product
     bundle = plot.watch_backward(y, names=names)._repr_mimebundle_()
     assert frames_of(base64.b64decode(bundle["image/png"])) > 2
+
+
+def test_any_matplotlib_animation_shows_as_an_animated_png_then_its_player(monkeypatch):
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2), dpi=50)
+    ax = fig.subplots()
+    (line,) = ax.plot([0, 1], [0, 0])
+    animation = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=5, interval=100)
+    player = plot.show_animation(animation)
+    assert frames_of(player.png) == 5
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
+    player._ipython_display_()
+    assert [set(data) for data in shown] == [{"image/png", "text/plain"}, {"text/html"}]
+    assert "anim-controls" in shown[1]["text/html"]

@@ -38,10 +38,16 @@ def _other(x: Any) -> Any:
     return NotImplemented
 
 
+_OPERANDS = (Tensor, *Number)
+
+
 def _binop(fn: Any, reflected: Any = None) -> tuple[Any, Any]:
     def forward(self: Tensor, other: Any) -> Any:
-        other = _other(other)
-        return NotImplemented if other is NotImplemented else fn(self, other)
+        if not isinstance(other, _OPERANDS):
+            other = _other(other)
+            if other is NotImplemented:
+                return NotImplemented
+        return fn(self, other)
 
     def backward(self: Tensor, other: Any) -> Any:
         other = _other(other)

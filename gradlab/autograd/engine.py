@@ -9,13 +9,13 @@ is summed back to the shape of the tensor it belongs to.
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import operator
 import warnings
 from typing import Any
 
 import numpy as np
 
+from gradlab._numerics.quiet import quiet, restore
 from gradlab.autograd.anomaly_mode import ANOMALY
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import (
@@ -35,16 +35,20 @@ def sum_to(g: Any, shape: tuple, node: Node | None = None, index: int = 0) -> An
 
     >>> sum_to(np.ones((4, 3)), (1, 3))     # array([[4., 4., 4.]])
     """
-    lead = g.ndim - len(shape)
-    if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, g.shape[lead:])):
-        name = node.name() if node is not None else "backward"
-        raise RuntimeError(
-            f"Function {name} returned an invalid gradient at index {index} - got "
-            f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+    gshape = g.shape
+    lead = len(gshape) - len(shape)
+    if not shape:  # a 0-d tensor broadcast to g's shape: every dim is summed
+        axes: tuple = tuple(range(lead))
+    else:
+        if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])):
+            name = node.name() if node is not None else "backward"
+            raise RuntimeError(
+                f"Function {name} returned an invalid gradient at index {index} - got "
+                f"{list(gshape)} but expected shape compatible with {list(shape)}"
+            )
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1
         )
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
-    )
     if axes:  # one sum over every reduced dim, in PyTorch's order, as at::sum_to does
         g = torch_sum(g, axes, keepdims=True) if type(g) is np.ndarray and g.dtype.kind == "f" \
             else g.sum(axis=axes, keepdims=True)
@@ -64,36 +68,59 @@ def _cast(g: Any, np_dtype: np.dtype) -> Any:
     return g if g.dtype == np_dtype else g.astype(np_dtype)
 
 
-def _dependencies(roots: list[Node], capture: list | None) -> tuple[dict, set | None]:
-    """For each reachable node, how many edges bring it gradients (an iterative DFS).
+def _schedule(roots: list[Node], capture: list | None) -> tuple[list, list, dict, set | None]:
+    """The nodes to run, most recent first, and the leaves' accumulators to run after each.
 
+    PyTorch's ready queue runs the ready node with the highest sequence number. An edge always
+    leads to an older node, so the newest node not yet run is always ready: the queue's order
+    is simply the nodes sorted by sequence number, newest first. ``AccumulateGrad`` (sequence
+    number infinity) runs as soon as it is ready, right after the last node that feeds it.
     With ``capture`` (``autograd.grad``), only nodes from which a captured edge can be reached
-    are counted: the rest of the graph is not run at all.
+    run: the rest of the graph is not touched.
     """
-    deps: dict[Node, int] = {}
     parents: dict[Node, list[Node]] = {}
     seen, stack = set(roots), list(roots)
-    while stack:
+    while stack:  # an iterative walk: no recursion limit on long graphs
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if capture is not None:
-                    parents.setdefault(nxt, []).append(node)
+                if nxt in parents:
+                    parents[nxt].append(node)
+                else:
+                    parents[nxt] = [node]
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
-    if capture is None:
-        return deps, None
-    needed = {n for n, _ in capture}
-    stack = list(needed)
-    while stack:
-        for p in parents.get(stack.pop(), ()):
-            if p not in needed:
-                needed.add(p)
-                stack.append(p)
-    deps = {c: sum(1 for p in parents[c] if p in needed) for c in parents if c in needed}
-    return deps, needed
+    needed = None
+    if capture is not None:
+        needed = {n for n, _ in capture}
+        stack = list(needed)
+        while stack:
+            for p in parents.get(stack.pop(), ()):
+                if p not in needed:
+                    needed.add(p)
+                    stack.append(p)
+        seen = needed = needed & seen  # a captured edge the outputs never reach gets None
+    order = [n for n in seen if type(n) is not AccumulateGrad]
+    order.sort(key=_SEQ, reverse=True)
+    after: dict[Node, list[Node]] = {}
+    first = [acc for acc in roots if type(acc) is AccumulateGrad and acc not in parents and
+             (needed is None or acc in needed)]  # a leaf itself differentiated: runs first
+    for acc, feeders in parents.items():
+        if type(acc) is AccumulateGrad and (needed is None or acc in needed):
+            if needed is not None:
+                feeders = [p for p in feeders if p in needed]
+            if feeders:
+                last = min(feeders, key=_SEQ)
+                after.setdefault(last, []).append(acc)
+    for last, accs in after.items():
+        if len(accs) > 1:  # several ready at once: in the order the last edges reach them
+            edges = [n for n, _ in last.next_functions]
+            accs.sort(key=lambda a: len(edges) - edges[::-1].index(a))
+    return first, order, after, needed
+
+
+_SEQ = operator.attrgetter("_seq")
 
 
 def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
@@ -108,7 +135,7 @@ def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
                     grads = list(new)
             elif grads[nr] is not None:
                 g = grads[nr]
-                new = hook(g if isinstance(g, Tensor) else Tensor._make(g))
+                new = hook(g if isinstance(g, Tensor) else Tensor._make(np.asarray(g)))
                 if new is not None:
                     check_hook_result(hook, g, new)
                     grads[nr] = new if EXEC.create_graph else new._data
@@ -135,81 +162,107 @@ def execute(
 
     With ``capture``, record the total gradient arriving at each captured edge and leave the
     leaves' ``.grad`` alone (that is ``autograd.grad``); without it, accumulate into leaves.
+    Per node the common case costs a dictionary pop, the node's own backward and one list
+    operation per input: a node recorded with ``_same`` (inputs shaped and typed like its
+    output) skips the shape and dtype check when its backward returned plain arrays.
     """
     roots = list(dict.fromkeys(node for node, _ in edges))
-    deps, needed = _dependencies(roots, capture)
+    first, order, after, needed = _schedule(roots, capture)
     captured: list[Any] = [None] * len(capture or ())
-    want = {}
+    want: dict[Node, list] = {}
     for i, edge in enumerate(capture or ()):
         want.setdefault(edge[0], []).append((edge[1], i))
-
     buffers: dict[Node, list[Any]] = {}
     for (node, nr), g in zip(edges, grads):
         buf = buffers.setdefault(node, [None] * len(node._meta))
         buf[nr] = g if buf[nr] is None else buf[nr] + g
-    tie = itertools.count()
-    ready = [(-n._seq, next(tie), n) for n in roots if deps.get(n, 0) == 0]
-    heapq.heapify(ready)
 
     prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
     STATE.enabled = EXEC.create_graph = create_graph
-    errstate = np.errstate(all="ignore")  # inf and nan gradients pass silently, as in PyTorch
-    errstate.__enter__()
+    token = quiet()  # inf and nan gradients pass silently, as in PyTorch
     try:
-        while ready:
-            node = heapq.heappop(ready)[2]
-            out_grads = buffers.pop(node, None) or [None] * len(node._meta)
+        for acc in first:
+            _leaf(acc, buffers.pop(acc, None), want, captured, capture, needed, retain_graph)
+        for node in order:
+            out_grads = buffers.pop(node, None)
             if node._pre_hooks is not None or node._retained is not None:
-                out_grads = _pre_hooks(node, out_grads)
-            if want:
-                for nr, i in want.get(node, ()):
-                    captured[i] = out_grads[nr]
-            if _all_none(out_grads) or (capture is not None and type(node) is AccumulateGrad):
-                in_grads: tuple = (None,) * len(node.next_functions)
-            else:
-                for nr, g in enumerate(out_grads):
-                    if g is None:  # an unused output of a multi-output node gets zeros
-                        shape, dt = node._meta[nr]
-                        out_grads[nr] = _zeros(shape, dt, create_graph)
-                if ANOMALY.enabled:
-                    in_grads = _checked(node, out_grads)
-                else:
-                    in_grads = node.apply(*out_grads)
-                in_grads = _validate(node, in_grads, needed)
-                if node._hooks:
-                    in_grads = _post_hooks(node, in_grads, out_grads)
-                if not retain_graph:
-                    node.release()
-            for (nxt, nr), g in zip(node.next_functions, in_grads):
-                if nxt is None or (needed is not None and nxt not in needed):
-                    continue
-                if g is not None:
+                out_grads = _pre_hooks(node, out_grads or [None] * len(node._meta))
+            if want and node in want:
+                for nr, i in want[node]:
+                    captured[i] = out_grads[nr] if out_grads else None
+            if out_grads is not None and (out_grads[0] is not None if len(out_grads) == 1
+                                          else not _all_none(out_grads)):
+                if len(out_grads) > 1:
+                    for nr, g in enumerate(out_grads):
+                        if g is None:  # an unused output of a multi-output node gets zeros
+                            shape, dt = node._meta[nr]
+                            out_grads[nr] = _zeros(shape, dt, create_graph)
+                in_grads = _run(node, out_grads, needed, retain_graph)
+                for (nxt, nr), g in zip(node.next_functions, in_grads):
+                    if g is None or nxt is None or (needed is not None and nxt not in needed):
+                        continue
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * len(nxt._meta)
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
-                    heapq.heappush(ready, (-nxt._seq, next(tie), nxt))
+                        buf[nr] = g
+                    else:
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+            if node in after:
+                for acc in after[node]:
+                    _leaf(acc, buffers.pop(acc, None), want, captured, capture, needed,
+                          retain_graph)
     finally:
-        errstate.__exit__(None, None, None)
+        restore(token)
         STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
     return captured
 
 
-def _validate(node: Node, in_grads: tuple, needed: set | None) -> list[Any]:
+def _leaf(acc: Node, out_grads: list | None, want: dict, captured: list, capture: Any,
+          needed: set | None, retain_graph: bool) -> None:
+    """A leaf's ``AccumulateGrad``, run as soon as its last gradient has arrived."""
+    if acc._pre_hooks is not None or acc._retained is not None:
+        out_grads = _pre_hooks(acc, out_grads or [None])
+    if want and acc in want:
+        for nr, i in want[acc]:
+            captured[i] = out_grads[nr] if out_grads else None
+    if capture is None and out_grads is not None and out_grads[0] is not None:
+        if acc._hooks or ANOMALY.enabled:
+            _run(acc, out_grads, needed, retain_graph)
+        else:
+            acc.apply(out_grads[0])
+
+
+def _run(node: Node, out_grads: list[Any], needed: set | None, retain_graph: bool) -> Any:
+    """One node's backward: its gradients w.r.t. its inputs, shaped and typed like them."""
+    in_grads = _checked(node, out_grads) if ANOMALY.enabled else node.apply(*out_grads)
+    if node._same:  # numpy's 0-d results are scalars: fine as they are, in the right dtype
+        for g in in_grads:
+            if g is not None and type(g) is not np.ndarray and not (
+                    isinstance(g, np.generic) and g.dtype == node._meta[0][1]):
+                in_grads = _validate(node, in_grads, needed)
+                break
+    else:
+        in_grads = _validate(node, in_grads, needed)
+    if node._hooks:
+        in_grads = _post_hooks(node, in_grads, out_grads)
+    if not retain_graph:
+        node.release()
+    return in_grads
+
+
+def _validate(node: Node, in_grads: Any, needed: set | None) -> list[Any]:
     """Give each input gradient the dtype and shape of its tensor (undoing broadcasting)."""
-    out = []
+    out = list(in_grads)
     for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
-        if g is not None and nxt is not None and (needed is None or nxt in needed):
+        if nxt is None:
+            out[i] = None
+        elif g is not None and (needed is None or nxt in needed):
             shape, dt = nxt._meta[nr]
             if type(g) is not np.ndarray or g.dtype != dt:
                 g = _cast(g, dt)
             if g.shape != shape:
                 g = sum_to(g, shape, node, i)
-        elif nxt is None:
-            g = None
-        out.append(g)
+            out[i] = g
     return out
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from gradlab.autograd.grad_mode import STATE, no_grad
 from gradlab.autograd.graph import EXEC, FREED_MESSAGE, Node, _modified_message
 
@@ -65,7 +67,8 @@ class BackwardCFunction(Node):
         from gradlab.tensor import Tensor
 
         ctx = self.ctx
-        as_tensors = [g if isinstance(g, Tensor) else Tensor._make(g) for g in grads]
+        as_tensors = [g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
+                      for g in grads]
         result = self.function.backward(ctx, *as_tensors)
         result = result if isinstance(result, tuple) else (result,)
         if len(result) != self.n_args:

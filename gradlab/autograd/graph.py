@@ -64,7 +64,7 @@ class Node:
     """A ``grad_fn``: one recorded operation, able to turn output gradients into input gradients."""
 
     __slots__ = ("next_functions", "_meta", "_saved", "_seq", "_pre_hooks", "_hooks",
-                 "_retained", "_trace", "__weakref__")
+                 "_retained", "_trace", "_same", "__weakref__")
 
     def __init__(self, next_functions: tuple, meta: tuple) -> None:
         self.next_functions = next_functions  # ((node or None, output_nr), ...) per input
@@ -75,6 +75,7 @@ class Node:
         self._hooks: list[Callable] | None = None
         self._retained: dict[int, Any] | None = None
         self._trace = forward_trace() if ANOMALY.enabled else None
+        self._same = False  # every input shaped and typed like the output: nothing to undo
 
     # -- what PyTorch shows ----------------------------------------------------------------
     def name(self) -> str:
@@ -97,10 +98,11 @@ class Node:
     # -- saved values ----------------------------------------------------------------------
     def save(self, *values: Any) -> None:
         """Keep input tensors (or plain values) for backward, remembering their versions."""
-        self._saved = tuple(
-            (v, v._vc, v._vc[0], False) if hasattr(v, "_vc") else (v, None, 0, False)
-            for v in values
-        )
+        saved = []
+        for v in values:
+            vc = getattr(v, "_vc", None)  # a tensor's version counter, or None for a plain value
+            saved.append((v, vc, vc[0], False) if vc is not None else (v, None, 0, False))
+        self._saved = tuple(saved)
 
     def save_output(self, out: Any, *others: Any) -> None:
         """Keep this node's own output (by value: no reference cycle) and other values."""

@@ -101,16 +101,6 @@ def div_scalar(a: Tensor, other: float) -> Tensor:
     return record(a._data / a._data.dtype.type(other), DivBackward1, (a,), other=other)
 
 
-class MulBackward1(Node):
-    def backward(self, g: Any) -> Any:
-        return g * self.other
-
-
-def mul_scalar(a: Tensor, other: float) -> Tensor:
-    """``a * number`` as PyTorch's C++ code records it (``MulBackward1``)."""
-    return record(a._data * a._data.dtype.type(other), MulBackward1, (a,), other=other)
-
-
 class LogSigmoidBackward0(Node):
     def backward(self, g: Any) -> Any:
         (x,) = self.saved_tensors

@@ -14,6 +14,7 @@ import numpy as np
 
 from gradlab.nn import _ops
 from gradlab.ops import activation, pointwise, shape
+from gradlab.ops.arithmetic import mul_scalar
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -326,4 +327,4 @@ def _smoothed(nll: Tensor, lsm: Tensor, target: Tensor, weight: Tensor | None,
             kept = target._data[~ignored]
             count = Tensor._make(_ops.reduce(weight._data[kept], "sum"))
         smooth = smooth.sum() / count
-    return _ops.mul_scalar(nll, 1 - eps) + _ops.mul_scalar(smooth, eps / n_classes)
+    return mul_scalar(nll, 1 - eps) + mul_scalar(smooth, eps / n_classes)

@@ -23,6 +23,7 @@ order, so numpy computes them. Float16, bfloat16 and complex sums are not replay
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import re
@@ -30,6 +31,8 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from gradlab._numerics.quiet import quiet, restore
 
 _GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE: below this many elements torch stays serial
 
@@ -386,6 +389,7 @@ def _split_columns(a: np.ndarray, sizes: list[int], ist: list[int], nred: int, t
 _TRACE_LIMIT = 4096
 _PLAN_CACHE_SIZE = 512
 _plans: dict[tuple, tuple] = {}
+_direct: dict[tuple, tuple] = {}  # plans that are a single run of adds, by layout and dims
 
 
 class _Sym:
@@ -467,7 +471,10 @@ def _replay(x: np.ndarray, plan: tuple) -> np.ndarray:
     if flat.dtype != dtype:
         flat = flat.astype(dtype)
     if direct is not None:
-        return (_seq_last(flat[direct]) + dtype.type(0)).reshape(out_shape)
+        rows = flat[direct]
+        if rows.shape[0] == 1:  # one output: its adds, left to right
+            return (np.add.accumulate(rows[0])[-1] + dtype.type(0)).reshape(out_shape)
+        return (_seq_last(rows) + dtype.type(0)).reshape(out_shape)
     buf = np.empty(nslots, dtype)
     buf[: flat.size] = flat
     buf[flat.size] = 0
@@ -582,16 +589,33 @@ def torch_sum(
     broadcast view sums in a different order than its contiguous copy, as in torch).
     Integer and bool inputs give an int64 sum. ``axis=()`` reduces every dim, as in torch.
     """
-    x = np.asarray(x)
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
+    if dtype is None:  # the course's sums: one output whose adds run in one known order
+        try:
+            hit = _direct.get((x.shape, x.strides, x.dtype.char, axis, keepdims))
+        except TypeError:  # an unhashable axis (a list)
+            hit = None
+        if hit is not None:
+            index, out_shape, zero = hit
+            token = quiet()  # torch gives inf/nan silently
+            try:
+                total = np.add.accumulate(x.reshape(-1)[index])[-1] + zero
+            finally:
+                restore(token)
+            return total.reshape(out_shape)
     axis_key = tuple(axis) if isinstance(axis, list) else axis
-    key: tuple | None = (x.shape, x.strides, x.dtype.char, axis_key, keepdims, dtype, _VEC_BYTES)
+    key: tuple | None = (x.shape, x.strides, x.dtype.char, axis_key, keepdims, dtype)
     try:
         plan = _plans.get(key)
     except TypeError:  # something unhashable: no cache
         key = plan = None
     if plan is not None:
-        with np.errstate(over="ignore", invalid="ignore"):
+        token = quiet()  # torch gives inf/nan silently
+        try:
             return _replay(x, plan)
+        finally:
+            restore(token)
     reduced = _dims(axis, x.ndim)
     if dtype is not None:
         target = np.dtype(dtype)
@@ -610,8 +634,19 @@ def torch_sum(
         x = np.ascontiguousarray(x)
     if x.dtype != target:
         x = _cast_like_torch(x, target)
-    with np.errstate(over="ignore", invalid="ignore"):  # torch gives inf/nan silently
-        return _float_sum(x, reduced, keepdims, out_shape, key)
+    token = quiet()  # torch gives inf/nan silently
+    try:
+        total = _float_sum(x, reduced, keepdims, out_shape, key)
+    finally:
+        restore(token)
+    plan = _plans.get(key) if key is not None and dtype is None else None
+    if plan is not None and plan[3] is not None and plan[3].shape[0] == 1 and \
+            x.dtype == target:  # one run of adds: remembered for the fast path above
+        if len(_direct) >= _PLAN_CACHE_SIZE:
+            _direct.clear()
+        _direct[(x.shape, x.strides, x.dtype.char, axis, keepdims)] = (
+            plan[3][0], out_shape, x.dtype.type(0))
+    return total
 
 
 def torch_mean(
@@ -622,7 +657,8 @@ def torch_mean(
 ) -> np.ndarray:
     """``torch.mean`` on CPU: the torch-ordered sum, then one division by the count,
     rounded to the result dtype (``sum_out(...).div_(dim_prod)`` in ReduceOps.cpp)."""
-    x = np.asarray(x)
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
     target = np.dtype(dtype) if dtype is not None else x.dtype
     if target.kind not in "fc":
         which = "Optional" if dtype is not None else "Input"
@@ -631,8 +667,14 @@ def torch_mean(
             f"mean(): could not infer output dtype. {which} dtype must be either a floating "
             f"point or complex dtype. Got: {name}"
         )
-    reduced = _dims(axis, x.ndim)
-    count = int(np.prod([n for n, r in zip(x.shape, reduced) if r], dtype=np.int64))
-    total = torch_sum(x, axis, keepdims, target)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    if axis is None:
+        count = x.size
+    else:
+        reduced = _dims(axis, x.ndim)
+        count = math.prod([n for n, r in zip(x.shape, reduced) if r])
+    total = torch_sum(x, axis, keepdims, dtype)
+    token = quiet()
+    try:
         return np.asarray(total / target.type(count), dtype=target)
+    finally:
+        restore(token)

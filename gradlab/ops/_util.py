@@ -34,26 +34,40 @@ def record(out: Any, node_cls: type[Node], inputs: tuple, saved: tuple = (),
     """Wrap ``out`` in a tensor, with a ``node_cls`` grad_fn when autograd should record it.
 
     ``saved`` are kept for backward (version-checked), ``save_out`` keeps the result itself,
-    and ``attrs`` (a dim, a shape...) are set on the node.
+    and ``attrs`` (a dim, a shape...) are set on the node. When every input that requires grad
+    has the result's shape and dtype, the node is marked ``_same``: the engine then has no
+    broadcasting to undo and no dtype to restore.
     """
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if STATE.enabled:
-        for t in inputs:
-            if isinstance(t, Tensor) and t._rg:
-                break
+    if not STATE.enabled:
+        return Tensor._make(out)
+    edges = []
+    rg = False
+    same = True
+    shape, dt = out.shape, out.dtype
+    for t in inputs:
+        if isinstance(t, Tensor) and t._rg:
+            rg = True
+            fn = t.grad_fn
+            edges.append((fn, t._output_nr) if fn is not None else (t._accumulator(), 0))
+            d = t._data
+            if same and (d.shape != shape or d.dtype != dt):
+                same = False
         else:
-            return Tensor._make(out)
-        node = node_cls(tuple(edge(t) for t in inputs), ((out.shape, out.dtype),))
-        if attrs:
-            node.__dict__.update(attrs)
-        res = Tensor._make(out, node)
-        if save_out:
-            node.save_output(res, *saved)
-        elif saved:
-            node.save(*saved)
-        return res
-    return Tensor._make(out)
+            edges.append(NO_EDGE)
+    if not rg:
+        return Tensor._make(out)
+    node = node_cls(tuple(edges), ((shape, dt),))
+    node._same = same
+    if attrs:
+        node.__dict__.update(attrs)
+    res = Tensor._make(out, node)
+    if save_out:
+        node.save_output(res, *saved)
+    elif saved:
+        node.save(*saved)
+    return res
 
 
 def as_tensor_arg(x: Any, op: str = "operation") -> Tensor | Any:

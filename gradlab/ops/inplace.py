@@ -243,12 +243,15 @@ def apply_inplace(self: Tensor, op: Callable[..., Tensor], *args: Any, **kwargs:
         old = Tensor._make(self._data)
     res = op(old, *args, **kwargs)
     src, dst = res._data.dtype, self._data.dtype
-    if src != dst and not castable(src, dst):
-        raise cast_error(src, dst)
-    if res._data.shape != self._data.shape:
-        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                           f"broadcast shape {list(res._data.shape)}")
-    write(self, (Ellipsis,), None, res._data)
+    if src == dst and res._data.shape == self._data.shape and self._data.flags.writeable:
+        self._data[...] = res._data  # the usual update (w -= lr * w.grad): nothing to check
+    else:
+        if src != dst and not castable(src, dst):
+            raise cast_error(src, dst)
+        if res._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                               f"broadcast shape {list(res._data.shape)}")
+        write(self, (Ellipsis,), None, res._data)
     self._vc[0] += 1
     node = res.grad_fn
     if node is not None:

@@ -2,23 +2,24 @@
 
 A tensor holds its values (``_data``), whether it requires grad, the ``grad_fn`` that made it
 (``None`` for a leaf), its ``.grad``, and a version counter shared with its views so that
-backward can tell when a saved value was changed in place. The operations themselves live in
-``gradlab.ops``; this module wires them to methods and operators.
+backward can tell when a saved value was changed in place. The Tensor is the layer
+above the numerics and below autograd: it holds values and autograd's fields, while the methods
+that walk the graph (``backward``, ``register_hook``, ``retain_grad``) are attached by
+``gradlab.autograd.tensor_methods`` and the operations by ``gradlab._tensor_methods``.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from gradlab import _dtype
 from gradlab._size import Size
-from gradlab.autograd.graph import AccumulateGrad, RemovableHandle
+from gradlab._tensor_str import format_tensor
 
 __all__ = ["Tensor", "device", "check_device"]
 
@@ -267,45 +268,6 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self._retains
 
-    def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs)."""
-        if not self._rg:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains:
-            return
-        self._retains = True
-        node = self.grad_fn
-        if node._retained is None:
-            node._retained = {}
-        node._retained[self._output_nr] = weakref.ref(self)
-
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
-        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
-        if not self._rg:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is None:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
-        else:
-            hooks = self.grad_fn._tensor_hooks(self._output_nr)
-        hooks.append(hook)
-        return RemovableHandle(hooks, hook)
-
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
-        """Compute the gradient of this tensor w.r.t. the leaves and add it into their ``.grad``."""
-        from gradlab.autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
-
-    def _accumulator(self) -> AccumulateGrad:
-        acc = self._acc() if self._acc is not None else None
-        if acc is None:
-            acc = AccumulateGrad(self)
-            self._acc = weakref.ref(acc)
-        return acc
-
     def detach(self) -> Tensor:
         """The same values (shared memory and version counter), cut off from the graph."""
         t = Tensor._make(self._data)
@@ -382,8 +344,6 @@ class Tensor:
         return complex(self._scalar())
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:
-        from gradlab._tensor_str import format_tensor
-
         fn = self.grad_fn
         return format_tensor(self._data, dtype=self.dtype.name,
                              default_dtype=_dtype.get_default_dtype().name,

@@ -1,5 +1,6 @@
 """``gradlab.autograd``: the graph, the backward engine, custom Functions and gradcheck."""
 
+from gradlab.autograd import tensor_methods  # noqa: F401  (Tensor.backward, register_hook...)
 from gradlab.autograd.anomaly_mode import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab._dtype import FROM_NUMPY
 from gradlab._numerics.quiet import quiet, restore
 from gradlab.autograd.anomaly_mode import ANOMALY
 from gradlab.autograd.grad_mode import STATE
@@ -26,6 +27,7 @@ from gradlab.autograd.graph import (
     check_hook_result,
 )
 from gradlab.ops._sum import torch_sum
+from gradlab.tensor import Tensor
 
 __all__ = ["backward", "grad", "sum_to"]
 
@@ -61,8 +63,6 @@ def _cast(g: Any, np_dtype: np.dtype) -> Any:
         if hasattr(g, "_data"):
             if g._data.dtype == np_dtype:
                 return g
-            from gradlab._dtype import FROM_NUMPY
-
             return g.to(FROM_NUMPY[np_dtype])
         g = np.asarray(g)
     return g if g.dtype == np_dtype else g.astype(np_dtype)
@@ -78,16 +78,18 @@ def _schedule(roots: list[Node], capture: list | None) -> tuple[list, list, dict
     With ``capture`` (``autograd.grad``), only nodes from which a captured edge can be reached
     run: the rest of the graph is not touched.
     """
-    parents: dict[Node, list[Node]] = {}
+    parents: dict[Node, list[Node]] = {}  # who feeds whom: for leaves, or all with capture
+    every = capture is not None
     seen, stack = set(roots), list(roots)
     while stack:  # an iterative walk: no recursion limit on long graphs
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is not None:
-                if nxt in parents:
-                    parents[nxt].append(node)
-                else:
-                    parents[nxt] = [node]
+                if every or type(nxt) is AccumulateGrad:
+                    if nxt in parents:
+                        parents[nxt].append(node)
+                    else:
+                        parents[nxt] = [node]
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
@@ -125,8 +127,6 @@ _SEQ = operator.attrgetter("_seq")
 
 def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
     """Tensor hooks and ``retain_grad`` of a node's outputs, applied to their finished gradients."""
-    from gradlab.tensor import Tensor
-
     for nr, hooks in (node._pre_hooks or {}).items():
         for hook in list(hooks):
             if nr == -1:
@@ -268,8 +268,6 @@ def _validate(node: Node, in_grads: Any, needed: set | None) -> list[Any]:
 
 def _post_hooks(node: Node, in_grads: list[Any], out_grads: list[Any]) -> list[Any]:
     """``node.register_hook`` hooks: ``hook(grad_inputs, grad_outputs)``, tensors in and out."""
-    from gradlab.tensor import Tensor
-
     def wrap(gs: list[Any]) -> tuple:
         return tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(np.asarray(g))
                      for g in gs)
@@ -309,9 +307,7 @@ def _all_none(grads: list[Any]) -> bool:
 def _zeros(shape: tuple, dt: np.dtype, as_tensor: bool) -> Any:
     z = np.zeros(shape, dtype=dt)
     if as_tensor:
-        from gradlab.tensor import Tensor
-
-        return Tensor._make(z)
+            return Tensor._make(z)
     return z
 
 
@@ -319,8 +315,6 @@ def _zeros(shape: tuple, dt: np.dtype, as_tensor: bool) -> Any:
 
 
 def _as_list(x: Any) -> list[Any]:
-    from gradlab.tensor import Tensor
-
     if x is None:
         return []
     return [x] if isinstance(x, Tensor) else list(x)
@@ -329,8 +323,6 @@ def _as_list(x: Any) -> list[Any]:
 def _grads_list(x: Any) -> list[Any] | None:
     """The seed gradients as a list (``None``: implicit ones); a number is refused as
     PyTorch refuses it, by trying to iterate over it."""
-    from gradlab.tensor import Tensor
-
     if x is None:
         return None
     return [x] if isinstance(x, Tensor) else list(x)
@@ -339,8 +331,6 @@ def _grads_list(x: Any) -> list[Any] | None:
 def _roots(tensors: list[Any], grad_tensors: list[Any] | None,
            create_graph: bool) -> tuple[list, list]:
     """Edges and seed gradients for the outputs we differentiate."""
-    from gradlab.tensor import Tensor
-
     if grad_tensors is None:
         grad_tensors = [None] * len(tensors)
     elif len(grad_tensors) < len(tensors):
@@ -432,8 +422,6 @@ def grad(
 
     >>> (dx,) = gradlab.autograd.grad(y, x, create_graph=True)   # dx can be differentiated again
     """
-    from gradlab.tensor import Tensor
-
     if is_grads_batched:
         raise NotImplementedError("gradlab.autograd.grad: is_grads_batched=True is not supported")
     outputs, inputs = _as_list(outputs), _as_list(inputs)

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from gradlab.autograd.grad_mode import STATE, no_grad
-from gradlab.autograd.graph import EXEC, FREED_MESSAGE, Node, _modified_message
+from gradlab.autograd.graph import EXEC, FREED_MESSAGE, Node, _modified_message, edge
+from gradlab.tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -64,8 +65,6 @@ class BackwardCFunction(Node):
     """The node a custom Function leaves in the graph; calls the user's ``backward``."""
 
     def backward(self, *grads: Any) -> tuple:
-        from gradlab.tensor import Tensor
-
         ctx = self.ctx
         as_tensors = [g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
                       for g in grads]
@@ -113,9 +112,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        from gradlab.ops._util import edge
-        from gradlab.tensor import Tensor
-
         ctx = FunctionCtx()
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)

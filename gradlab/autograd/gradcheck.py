@@ -11,6 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from gradlab import _dtype
+from gradlab.autograd.engine import grad
+from gradlab.autograd.grad_mode import enable_grad, no_grad
+from gradlab.tensor import Tensor
+
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
@@ -19,8 +24,6 @@ class GradcheckError(RuntimeError):
 
 
 def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[Any]:
-    from gradlab.tensor import Tensor
-
     out = fn(*inputs)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     return [o for o in outs if isinstance(o, Tensor) and o.dtype.is_floating_point]
@@ -59,11 +62,6 @@ def gradcheck(
     >>> gradcheck(lambda x: (x ** 3).sum(), (gradlab.tensor([1.0, 2.0], requires_grad=True),))
     True
     """
-    from gradlab import _dtype
-    from gradlab.autograd.engine import grad
-    from gradlab.autograd.grad_mode import no_grad
-    from gradlab.tensor import Tensor
-
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     xs = []
     for x in inputs:
@@ -127,10 +125,6 @@ def gradgradcheck(
     The first derivatives are taken against fixed random output weights (or ``grad_outputs``),
     so the function checked is ``x -> d(v . func(x)) / dx``.
     """
-    from gradlab.autograd.engine import grad
-    from gradlab.autograd.grad_mode import enable_grad
-    from gradlab.tensor import Tensor
-
     def first_derivatives(*xs: Any) -> tuple:
         with enable_grad():  # also while gradcheck perturbs the inputs under no_grad
             return _first(xs)

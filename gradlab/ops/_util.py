@@ -1,7 +1,8 @@
-"""What every operation shares: turning arguments into tensors, the result dtype, recording.
+"""What every operation shares: turning arguments into tensors, the result dtype.
 
-``record`` is the single place where an operation's result gets its ``grad_fn``: only when
-gradient recording is on and some input requires grad, exactly as in PyTorch.
+``record`` (in ``gradlab.autograd.graph``, re-exported here) is the single place where an
+operation's result gets its ``grad_fn``: only when gradient recording is on and some input
+requires grad, exactly as in PyTorch.
 """
 
 from __future__ import annotations
@@ -13,61 +14,10 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
-from gradlab.autograd.grad_mode import STATE
-from gradlab.autograd.graph import Node
+from gradlab.autograd.graph import NO_EDGE, edge, record  # noqa: F401  (ops import them here)
 from gradlab.tensor import Tensor
 
-NO_EDGE = (None, 0)
 Number = (int, float, bool, np.number, np.bool_)
-
-
-def edge(t: Any) -> tuple[Node | None, int]:
-    """Where the gradient for input ``t`` goes: its ``grad_fn``, its accumulator, or nowhere."""
-    if isinstance(t, Tensor) and t._rg:
-        fn = t.grad_fn
-        return (fn, t._output_nr) if fn is not None else (t._accumulator(), 0)
-    return NO_EDGE
-
-
-def record(out: Any, node_cls: type[Node], inputs: tuple, saved: tuple = (),
-           save_out: bool = False, **attrs: Any) -> Tensor:
-    """Wrap ``out`` in a tensor, with a ``node_cls`` grad_fn when autograd should record it.
-
-    ``saved`` are kept for backward (version-checked), ``save_out`` keeps the result itself,
-    and ``attrs`` (a dim, a shape...) are set on the node. When every input that requires grad
-    has the result's shape and dtype, the node is marked ``_same``: the engine then has no
-    broadcasting to undo and no dtype to restore.
-    """
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    if not STATE.enabled:
-        return Tensor._make(out)
-    edges = []
-    rg = False
-    same = True
-    shape, dt = out.shape, out.dtype
-    for t in inputs:
-        if isinstance(t, Tensor) and t._rg:
-            rg = True
-            fn = t.grad_fn
-            edges.append((fn, t._output_nr) if fn is not None else (t._accumulator(), 0))
-            d = t._data
-            if same and (d.shape != shape or d.dtype != dt):
-                same = False
-        else:
-            edges.append(NO_EDGE)
-    if not rg:
-        return Tensor._make(out)
-    node = node_cls(tuple(edges), ((shape, dt),))
-    node._same = same
-    if attrs:
-        node.__dict__.update(attrs)
-    res = Tensor._make(out, node)
-    if save_out:
-        node.save_output(res, *saved)
-    elif saved:
-        node.save(*saved)
-    return res
 
 
 def as_tensor_arg(x: Any, op: str = "operation") -> Tensor | Any:

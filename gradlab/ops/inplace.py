@@ -16,7 +16,7 @@ import numpy as np
 
 from gradlab import _dtype
 from gradlab.autograd.grad_mode import STATE
-from gradlab.autograd.graph import Node
+from gradlab.autograd.graph import CopyBackwards, Node
 from gradlab.ops._from_data import check_range
 from gradlab.ops._util import edge, record, wrap_int
 from gradlab.ops.indexing import (
@@ -336,14 +336,6 @@ def _fill(a: Tensor, value: Any) -> Tensor:
         out = np.full_like(a._data, value._data)
         return record(out, FillBackward3, (a, value))
     return record(np.full_like(a._data, value), FillBackward2, (a,))
-
-
-class CopyBackwards(Node):
-    def name(self) -> str:
-        return "gradlab::autograd::CopyBackwards"
-
-    def backward(self, g: Any) -> tuple:
-        return g * 0, g
 
 
 def _copy(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:

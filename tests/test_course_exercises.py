@@ -130,6 +130,11 @@ def test_exercise_hides_solutions_and_hidden_checks(name):
     assert "### BEGIN SOLUTION" in solution and "### BEGIN SOLUTION" not in exercise
     assert "HIDDEN CHECKS" not in exercise
     assert "raise NotImplementedError" in exercise
+    assert "expect=" not in exercise and "mistakes=" not in exercise
+    nb = json.loads(exercise)
+    checks = [source(cell) for cell in nb["cells"] if role(cell) == "check"]
+    questions = list(load_assignment(SOLUTIONS / name).questions)
+    assert checks == [f'check("{qid}")' for qid in questions]
 
 
 # ---------------------------------------------------------------------------------------------

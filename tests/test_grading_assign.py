@@ -7,7 +7,9 @@ from pathlib import Path
 import nbformat
 
 from gradlab.cli import main
+from gradlab.grading import check, clear_results
 from gradlab.grading.assign import assign, check_exercises, clear_solutions, exercise_text
+from gradlab.grading.checkdata import unpack
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
@@ -38,9 +40,47 @@ def test_the_exercise_has_no_solution_no_hidden_check_and_no_output():
     cells = cells_by_id(text)
     stub = "a, b = 5.0, 6.0\n# YOUR CODE HERE\nraise NotImplementedError"
     assert source(cells["q1-answer"]) == stub
-    assert source(cells["q1-check"]) == 'check("fx.q1", "grads", expect=[75.0, -12.0], points=2)'
+    assert source(cells["q1-check"]) == 'check("fx.q1")'
     assert all(c.get("outputs", []) == [] and c.get("execution_count") is None
                for c in cells.values())
+
+
+def test_check_cells_carry_only_the_question_and_the_public_checks_travel_out_of_sight():
+    text = exercise_text(SOLUTION)
+    nb = json.loads(text)
+    checks = [source(cell) for cell in nb["cells"] if source(cell).startswith("check")]
+    assert checks == ['check("fx.q1")', 'check("fx.q2")', 'check("fx.q3")', 'check("fx.q4")',
+                      "check_all()"]
+    for hidden in ("75.0", "-12.0", "expect", "calls", "grads.sum", "random"):
+        assert hidden not in text, hidden
+    shipped = unpack(nb["metadata"]["gradlab"]["checks"])
+    assert sorted(shipped) == ["fx.q1", "fx.q2", "fx.q3", "fx.q4"]
+    assert [item["expr"] for item in shipped["fx.q1"]] == ["grads"]  # the hidden one stays home
+    assert shipped["fx.q2"] == [{"expr": "mse", "points": 1.0, "expect": [0.5, 0.0],
+                                 "calls": [[[1.0, 2.0], [1.0, 3.0]], [[0.0], [0.0]]]}]
+    assert not any(item.get("random") for items in shipped.values() for item in items)
+
+
+def test_a_learner_check_reads_its_notebook_offline_and_judges(tmp_path, monkeypatch, capsys):
+    (tmp_path / "fx.ipynb").write_text(exercise_text(SOLUTION))
+    monkeypatch.chdir(tmp_path)
+    namespace = {"grads": [75.0, -12.0], "mse": lambda p, t: 0.5 if len(p) == 2 else 0.0}
+    clear_results()
+    exec('check("fx.q1")\ncheck("fx.q2")\ncheck("fx.q3")', {"check": check, **namespace})
+    out = capsys.readouterr().out
+    assert "✓ fx.q1: correct (2/2 points)" in out
+    assert "✓ fx.q2: correct (1/1 point)" in out
+    assert "fx.q3: not attempted yet" in out
+    assert "-20" not in out and "-7.0" not in out  # the expected value is never printed
+    exec('grads = [150.0, -24.0]\ncheck("fx.q1")', {"check": check})
+    assert "twice the expected" in capsys.readouterr().out
+
+
+def test_a_learner_check_without_its_notebook_says_where_the_checks_live(tmp_path, monkeypatch,
+                                                                         capsys):
+    monkeypatch.chdir(tmp_path)
+    check("fx.q1")
+    assert "found no checks for fx.q1" in capsys.readouterr().out
 
 
 def test_exercise_cells_keep_the_solution_ids_and_carry_gradlab_metadata():

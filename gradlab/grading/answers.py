@@ -27,9 +27,11 @@ _b64encode, _b64decode = base64.b64encode, base64.b64decode
 
 NUMERIC_KINDS = "biufc"
 MAX_DEPTH = 32
-MAX_ELEMENTS = 20_000_000
+MAX_ELEMENTS = 1_000_000  # numbers in one array answer (8 MB as float64)
+MAX_ITEMS = 100_000  # list and dict items in one answer, all levels together
 MAX_STRING = 100_000
 MAX_MESSAGE = 2_000
+MAX_ANSWER_BYTES = 16 << 20  # one answer as sent by the sandbox (JSON, arrays as base64 .npy)
 
 
 class Unsupported(TypeError):
@@ -54,6 +56,16 @@ def _numeric(array: np.ndarray) -> np.ndarray:
 
 def to_plain(value: Any, depth: int = 0) -> Any:
     """Convert an answer to plain data; raise :class:`Unsupported` for anything else."""
+    return _plain(value, depth, [MAX_ITEMS])
+
+
+def _count(items: int, budget: list) -> None:
+    budget[0] -= items
+    if budget[0] < 0:
+        raise Unsupported(f"the answer holds more than {MAX_ITEMS} items: too large to grade")
+
+
+def _plain(value: Any, depth: int, budget: list) -> Any:
     if depth > MAX_DEPTH:
         raise Unsupported("the answer is nested too deeply")
     kind = _type(value)
@@ -66,7 +78,7 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if _isinstance(value, _generic):
         if value.dtype.kind not in NUMERIC_KINDS:
             return _fail(value)
-        return to_plain(value.item(), depth + 1)
+        return _plain(value.item(), depth + 1, budget)
     if _isinstance(value, _ndarray):
         return _numeric(_array(value.view(_ndarray), copy=True))
     if _callable(_getattr(value, "detach", None)) and _hasattr(value, ("numpy", "__array__")):
@@ -82,12 +94,14 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if _isinstance(value, float):
         return float.__float__(value)
     if _isinstance(value, (_list, _tuple)):
-        return [to_plain(item, depth + 1) for item in _list(value)]
+        _count(_len(value), budget)
+        return [_plain(item, depth + 1, budget) for item in _list(value)]
     if _isinstance(value, _dict):
+        _count(_len(value), budget)
         items = _list(value.items())
         if [key for key, _ in items if _type(key) is not str]:
             raise Unsupported("only dicts with string keys can be graded")
-        return {key: to_plain(item, depth + 1) for key, item in items}
+        return {key: _plain(item, depth + 1, budget) for key, item in items}
     if _hasattr(value, ("__array__",)):
         return _numeric(_array(_asarray(value).view(_ndarray), copy=True))
     return _fail(value)

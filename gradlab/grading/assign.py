@@ -1,8 +1,9 @@
 """``gradlab assign``: turn solution notebooks into the learner's exercise notebooks.
 
-Solution regions become ``# YOUR CODE HERE`` / ``raise NotImplementedError``, hidden checks
-and outputs go, cell ids and metadata stay stable: the same solutions always give the same
-bytes, so a test can regenerate ``exercises/`` and compare.
+Solution regions become ``# YOUR CODE HERE`` / ``raise NotImplementedError``; a check cell
+becomes ``check("03.q1")``, its public checks go to the notebook's metadata (``checkdata``)
+and its hidden checks go nowhere; outputs go, cell ids and metadata stay stable: the same
+solutions always give the same bytes, so a test can regenerate ``exercises/`` and compare.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .assignment import ROLE_ANSWER, ROLE_CHECK, parse_assignment, read_notebook, source_of
-from .spec import hidden_lines, is_check_source, solution_regions
+from .checkdata import pack, spec_to_data
+from .spec import solution_regions
 
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
@@ -28,15 +30,6 @@ def clear_solutions(source: str, stub: tuple[str, ...] = CODE_STUB) -> str:
     return "\n".join(lines)
 
 
-def strip_hidden(source: str) -> str:
-    """Drop the ``### BEGIN/END HIDDEN CHECKS`` regions of a check cell."""
-    hidden = hidden_lines(source)
-    kept = [line for number, line in enumerate(source.splitlines(), 1) if number not in hidden]
-    while kept and not kept[-1].strip():
-        kept.pop()
-    return "\n".join(kept)
-
-
 def _clean_metadata(metadata: dict) -> dict:
     return {key: copy.deepcopy(value) for key, value in metadata.items()
             if key not in VOLATILE_METADATA}
@@ -50,7 +43,11 @@ def make_exercise(notebook: Any, name: str) -> Any:
     exercise = nbformat.v4.new_notebook()
     exercise.nbformat_minor = max(5, notebook.get("nbformat_minor", 5))
     exercise.metadata = _clean_metadata(notebook.get("metadata", {}))
-    exercise.metadata["gradlab"] = {"assignment": name}
+    public = {qid: [spec_to_data(assignment.checks[i]) for i in question.checks
+                    if not assignment.checks[i].hidden]
+              for qid, question in assignment.questions.items()}
+    public = {qid: checks for qid, checks in public.items() if checks}
+    exercise.metadata["gradlab"] = {"assignment": name, "checks": pack(public)}
     for role, cell in zip(assignment.cells, notebook.cells):
         source = source_of(cell)
         new = nbformat.NotebookNode(
@@ -68,9 +65,9 @@ def make_exercise(notebook: Any, name: str) -> Any:
             tags = list(new.metadata.get("tags", []))
             new.metadata["tags"] = tags + ["raises-exception"] * ("raises-exception" not in tags)
         elif role.role == ROLE_CHECK:
-            source = strip_hidden(source)
-            if not is_check_source(source):
-                continue
+            if role.question not in public:
+                continue  # only hidden checks: nothing for the learner to run
+            source = f'check("{role.question}")'
             new.metadata.update(editable=False, deletable=False)
             new.metadata["gradlab"] = {"role": "check", "question": role.question}
         elif cell.cell_type == "markdown" and solution_regions(source):

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .answers import Invalid, decode
+from .answers import MAX_ANSWER_BYTES, MAX_ITEMS, Invalid, decode
 from .limits import Limits
 from .users import SandboxUser, kill_all_processes_of
 
@@ -28,7 +28,8 @@ RUNNER = Path(__file__).with_name("runner.py")
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
             "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
-MAX_LINE = 64 << 20
+MAX_LINE = MAX_ANSWER_BYTES + (64 << 10)  # an answer event with its envelope
+MAX_COMMAS = MAX_ITEMS + 1000  # counted before json.loads: items cost memory in the grader
 TAIL = 4096
 TIMED_OUT, CRASHED = "timed out", "crashed"
 
@@ -102,6 +103,9 @@ class _Watch:
         self.ready = False
 
     def event(self, line: bytes) -> None:
+        if len(line) > MAX_LINE or line.count(b",") > MAX_COMMAS:
+            self.fail(CRASHED, "sent an answer larger than the grader accepts")
+            return
         try:
             message = json.loads(line)
         except (ValueError, RecursionError):

@@ -15,7 +15,7 @@ from typing import Any
 from .answers import encode
 from .assignment import ROLE_ANSWER, ROLE_CHECK, Assignment, source_of
 from .inputs import call_inputs
-from .spec import is_check_source, parse_checks
+from .spec import check_cell_question
 
 
 @dataclass
@@ -51,17 +51,10 @@ def _check_question(cell: Any, assignment: Assignment) -> str | None:
     role = assignment.role_of(cell.get("id") or "")
     if role is not None and role.role == ROLE_CHECK:
         return role.question
-    source = source_of(cell)
-    if not is_check_source(source):
-        return None
-    try:
-        questions = [spec.question for spec in parse_checks(source)]
-    except ValueError:
-        return None  # check calls mixed with the learner's own code: keep the cell, it is theirs
-    for question in questions:
-        if question in assignment.questions:
-            return question
-    return ""  # a pure check cell for no known question: dropped all the same
+    question = check_cell_question(source_of(cell))
+    if question is None:
+        return None  # no check call, or mixed with the learner's own code: the cell is theirs
+    return question if question in assignment.questions else ""  # unknown: dropped all the same
 
 
 def _answer_question(cell: Any, assignment: Assignment) -> str | None:

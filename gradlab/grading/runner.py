@@ -243,9 +243,6 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
         channel.send(t="end", cell=index, error=error, timeout=timed_out)
 
 
-MAX_ANSWER = 48 << 20
-
-
 def _encoded(result: dict, answers) -> dict:
     try:
         if "value" in result:
@@ -253,7 +250,7 @@ def _encoded(result: dict, answers) -> dict:
         elif "calls" in result:
             result = {"calls": [{"value": answers.encode(r["value"])} if "value" in r else r
                                 for r in result["calls"]]}
-        if len(_dumps(result)) > MAX_ANSWER:
+        if len(_dumps(result)) > answers.MAX_ANSWER_BYTES:
             return {"error": {"type": "ValueError", "message": "the answer is too large to grade"}}
         return result
     except Exception as error:

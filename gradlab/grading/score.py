@@ -49,6 +49,13 @@ class QuestionResult:
         return asdict(self)
 
 
+def unwritten_message(names: list[str]) -> str:
+    """Why a ``literal=`` check fails: the prediction was computed, not written out."""
+    listed = ", ".join(f"`{name}`" for name in names)
+    return (f"write {listed} out as values (your prediction, such as [1.0, 2.0]), not computed "
+            "from what the notebook ran")
+
+
 def context_of(spec: CheckSpec) -> Context:
     """The diagnosis context of a check (its expression, lr, start point and tolerances)."""
     start = None

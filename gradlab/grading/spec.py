@@ -62,6 +62,8 @@ class CheckSpec:
     start: Any = MISSING
     lr: float | None = None
     mistakes: list = field(default_factory=list)
+    factors: list = field(default_factory=list)
+    literal: list = field(default_factory=list)
     hidden: bool = False
     line: int = 0
 
@@ -88,6 +90,18 @@ class CheckSpec:
             )
         if self.calls and not 0 <= self.like < len(self.calls):
             raise AuthoringError(f"{self.question}: like= must index one of the calls")
+        self.literal = [self.literal] if isinstance(self.literal, str) else list(self.literal)
+        if not all(isinstance(name, str) and name.isidentifier() for name in self.literal):
+            raise AuthoringError(f"{self.question}: literal= names variables, such as "
+                                 "literal=\"predicted\"")
+        factors = []
+        for item in self.factors or []:
+            if not (isinstance(item, (list, tuple)) and len(item) == 2
+                    and isinstance(item[0], (int, float)) and isinstance(item[1], str)):
+                raise AuthoringError(f"{self.question}: factors= is a list of "
+                                     "(factor, \"what it means\") pairs")
+            factors.append((float(item[0]), item[1]))
+        self.factors = factors
 
     @property
     def is_function(self) -> bool:
@@ -104,7 +118,7 @@ class CheckSpec:
 
 CHECK_KEYWORDS = {
     "points", "expect", "calls", "random", "like", "seed", "rtol", "atol", "start", "lr",
-    "mistakes",
+    "mistakes", "factors", "literal",
 }
 
 
@@ -164,6 +178,20 @@ def is_check_source(source: str) -> bool:
     except SyntaxError:
         return False
     return any(_is_check_call(node) for node in tree.body)
+
+
+def check_cell_question(source: str) -> str | None:
+    """The (first) question of a cell of only ``check("03.q1", ...)`` calls and imports."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    calls = [node for node in tree.body if _is_check_call(node)]
+    others = [node for node in tree.body
+              if not _is_check_call(node) and not isinstance(node, (ast.Import, ast.ImportFrom))]
+    if not calls or others:
+        return None
+    return calls[0].value.args[0].value
 
 
 def parse_checks(source: str) -> list[CheckSpec]:
@@ -277,3 +305,46 @@ def _has_float(data: Any) -> bool:
     if isinstance(data, (list, tuple)):
         return any(_has_float(item) for item in data)
     return isinstance(data, float)
+
+
+NOT_LITERAL: Any = type("NotLiteral", (), {"__repr__": lambda self: "NOT_LITERAL"})()
+
+
+def _bound_names(node: ast.stmt) -> set[str]:
+    """Names a top-level statement binds (assignments, loops, imports, defs, walrus, del)."""
+    names = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            names.add(sub.id)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(sub.name)
+        elif isinstance(sub, ast.alias):
+            names.add((sub.asname or sub.name).split(".")[0])
+        elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+            names.update(sub.names)
+    return names
+
+
+def written_literals(sources: list[str], names: list[str]) -> dict[str, Any]:
+    """For each name, the literal its last top-level binding in ``sources`` assigns.
+
+    A name bound any other way last (computed, copied, rebound in a loop, imported, ...) or
+    never bound maps to ``NOT_LITERAL``: a prediction must be written out, not computed.
+    """
+    found = {name: NOT_LITERAL for name in names}
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            bound = _bound_names(node) & set(names)
+            for name in bound:
+                found[name] = NOT_LITERAL
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name) and node.targets[0].id in names):
+                try:
+                    found[node.targets[0].id] = literal(node.value)
+                except (ValueError, TypeError, ArithmeticError):
+                    pass
+    return found

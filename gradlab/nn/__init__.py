@@ -9,6 +9,7 @@
 from gradlab.nn import functional, init
 from gradlab.nn.activation import LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from gradlab.nn.container import ModuleList, Sequential
+from gradlab.nn.dropout import Dropout, Dropout1d, Dropout2d
 from gradlab.nn.linear import Flatten, Identity, Linear
 from gradlab.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from gradlab.nn.module import Module
@@ -18,5 +19,5 @@ __all__ = [
     "Module", "Parameter", "Linear", "Identity", "Flatten", "Sequential", "ModuleList",
     "ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "LogSigmoid",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
-    "functional", "init",
+    "Dropout", "Dropout1d", "Dropout2d", "functional", "init",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.nn import _ops
+from gradlab.nn.dropout import dropout, dropout1d, dropout2d
 from gradlab.ops import activation, pointwise, shape
 from gradlab.ops.arithmetic import mul_scalar
 from gradlab.tensor import Tensor
@@ -20,7 +21,7 @@ from gradlab.tensor import Tensor
 __all__ = [
     "linear", "relu", "relu_", "tanh", "sigmoid", "softmax", "log_softmax", "logsigmoid",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "nll_loss",
+    "cross_entropy", "nll_loss", "dropout", "dropout1d", "dropout2d",
 ]
 
 

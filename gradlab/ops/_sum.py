@@ -473,7 +473,7 @@ def _replay(x: np.ndarray, plan: tuple) -> np.ndarray:
     if direct is not None:
         rows = flat[direct]
         if rows.shape[0] == 1:  # one output: its adds, left to right
-            return (np.add.accumulate(rows[0])[-1] + dtype.type(0)).reshape(out_shape)
+            return (np.add.accumulate(rows[0])[-1:] + dtype.type(0)).reshape(out_shape)
         return (_seq_last(rows) + dtype.type(0)).reshape(out_shape)
     buf = np.empty(nslots, dtype)
     buf[: flat.size] = flat
@@ -598,9 +598,10 @@ def torch_sum(
             hit = None
         if hit is not None:
             index, out_shape, zero = hit
+            # [-1:] keeps an array: a numpy scalar reshaped here kept memory alive
             token = quiet()  # torch gives inf/nan silently
             try:
-                total = np.add.accumulate(x.reshape(-1)[index])[-1] + zero
+                total = np.add.accumulate(x.reshape(-1)[index])[-1:] + zero
             finally:
                 restore(token)
             return total.reshape(out_shape)

@@ -26,7 +26,10 @@ kernel: $(STAMP)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # The server's root is the project, so notebooks link to their exercises; the course opens first.
+# `jupyter trust` signs the course's own notebooks, so their stored scripts (the animation's
+# player, the widgets) run in JupyterLab before anything is re-run.
 lab: $(STAMP) kernel
+	$(BIN)/jupyter trust $(wildcard notebooks/*.ipynb exercises/*.ipynb solutions/*.ipynb) > /dev/null
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) \
 		notebooks/00_derivatives_by_hand.ipynb
 

@@ -174,6 +174,8 @@ def start_lab(home: Path) -> LabServer:
         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # window.jupyterapp: the test opens several notebooks in one page through Lab's commands
+        "--LabApp.expose_app_in_browser=True",
     ]  # fmt: skip
     if os.geteuid() == 0:  # CI and these machines run as root, which Jupyter refuses by default
         command.append("--allow-root")

@@ -60,3 +60,10 @@ def test_every_relative_link_of_the_readme_names_a_file() -> None:
     assert links, "the README links no file (the link pattern is wrong?)"
     broken = [link for link in links if not (REPO / link).exists()]
     assert not broken, f"README.md links to missing files: {broken}"
+
+
+def test_the_readme_course_map_links_every_notebook_its_exercises_and_its_solutions() -> None:
+    links = set(relative_links((REPO / "README.md").read_text(encoding="utf-8")))
+    missing = [str(path.relative_to(REPO)) for path in course_notebooks()
+               if str(path.relative_to(REPO)) not in links]
+    assert not missing, f"README.md's course map does not link {missing}"

@@ -48,7 +48,8 @@ def role(cell: dict) -> tuple[str | None, str | None]:
 def worked_answer(name: str, cell_id: str) -> str:
     """The solution of the answer cell `cell_id` of exercises/`name`, as a learner would type it:
     the solution notebook's cell of the same id, without its BEGIN/END SOLUTION markers."""
-    cells = json.loads((REPO / "solutions" / name).read_text(encoding="utf-8"))["cells"]
+    solution = name.replace("_exercises_", "_solutions_", 1)
+    cells = json.loads((REPO / "solutions" / solution).read_text(encoding="utf-8"))["cells"]
     source = "".join(next(cell["source"] for cell in cells if cell.get("id") == cell_id))
     return "\n".join(line for line in source.splitlines() if not SOLUTION_MARKER.match(line))
 
@@ -83,7 +84,8 @@ def test_notebook_00_links_open_its_exercises_and_the_next_notebook_in_lab(page,
     first_tab = page.context.pages[0]  # the persistent context's own blank tab
     page.goto(lab.url(f"lab/workspaces/links/tree/{FIRST}"))
     for text, path, heading in (
-        ("exercises/00_derivatives_by_hand.ipynb", "exercises/00_derivatives_by_hand.ipynb",
+        ("exercises/00_exercises_derivatives_by_hand.ipynb",
+         "exercises/00_exercises_derivatives_by_hand.ipynb",
          "Exercises 00 · Derivatives by hand"),
         ("00 · Derivatives by hand", FIRST, "00 · Derivatives by hand"),
         ("01 · Tensors and requires_grad", "notebooks/01_tensors_and_requires_grad.ipynb",
@@ -111,7 +113,7 @@ def test_exercise_00_run_cell_by_cell_says_not_attempted_then_a_worked_answer_sc
 ):
     from playwright.sync_api import expect
 
-    name = "00_derivatives_by_hand.ipynb"
+    name = "00_exercises_derivatives_by_hand.ipynb"
     cells = exercise_cells(name)
     answers = [index for index, cell in enumerate(cells) if role(cell)[0] == "answer"]
     checks = [index for index, cell in enumerate(cells) if role(cell)[0] == "check"]
@@ -154,7 +156,7 @@ def test_exercise_00_run_cell_by_cell_says_not_attempted_then_a_worked_answer_sc
 def test_exercise_04_run_all_reaches_every_check_and_says_not_attempted(page, page_errors, lab):
     from playwright.sync_api import expect
 
-    name = "04_no_grad_and_a_training_loop.ipynb"
+    name = "04_exercises_no_grad_and_a_training_loop.ipynb"
     cells = exercise_cells(name)
     open_notebook(page, lab, f"exercises/{name}", workspace="exercise-04")
     clear_and_run_all(page, lab)

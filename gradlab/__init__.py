@@ -23,6 +23,7 @@ from gradlab import (
     _tensor_methods,  # noqa: F401  (attaches methods and operators to Tensor)
     autograd,
 )
+from gradlab._as_torch import install_as_torch, load_ipython_extension, uninstall_as_torch
 from gradlab._dtype import (
     bool,
     double,
@@ -130,6 +131,11 @@ _FUNCTIONS = {name: _tensor_methods.METHODS[name] for name in _TOP_LEVEL}
 globals().update({name: _tensor_function(fn, name) for name, fn in _FUNCTIONS.items()})
 
 
+def get_default_device() -> device:
+    """Where new tensors are made: always the CPU in gradlab."""
+    return device("cpu")
+
+
 def is_tensor(obj: Any) -> bool:
     """True for gradlab tensors (and parameters)."""
     return isinstance(obj, Tensor)
@@ -171,6 +177,9 @@ def __getattr__(name: str) -> Any:
     """Load the heavier sub-packages (nn, optim, plot, grading...) on first use."""
     import importlib
 
-    if name in ("nn", "optim", "plot", "grading", "utils", "datasets"):
+    if name in ("nn", "optim", "plot", "grading", "utils", "datasets", "cuda", "accelerator",
+                "backends", "serialization"):
         return importlib.import_module(f"gradlab.{name}")
+    if name in ("save", "load"):  # in gradlab/serialization.py, which needs nn.Parameter
+        return getattr(importlib.import_module("gradlab.serialization"), name)
     raise AttributeError(f"module 'gradlab' has no attribute '{name}'")

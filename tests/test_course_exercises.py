@@ -33,6 +33,15 @@ LIMITS = Limits(timeout=30)
 by_notebook = pytest.mark.parametrize("name", COURSE)
 
 
+def solution_of(name: str) -> Path:
+    """solutions/NN_solutions_topic.ipynb for the lesson NN_topic.ipynb: the kind comes first."""
+    return SOLUTIONS / f"{name[:3]}solutions_{name[3:]}"
+
+
+def exercise_of(name: str) -> Path:
+    return EXERCISES / f"{name[:3]}exercises_{name[3:]}"
+
+
 def source(cell: dict) -> str:
     text = cell["source"]
     return text if isinstance(text, str) else "".join(text)
@@ -55,16 +64,16 @@ def role(cell: dict) -> str | None:
 # structure
 
 
-def test_every_course_notebook_has_a_solution_and_an_exercise_of_the_same_name():
+def test_every_course_notebook_has_a_solution_and_an_exercise_named_kind_first():
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == COURSE
-    assert sorted(p.name for p in SOLUTIONS.glob("*.ipynb")) == COURSE
-    assert sorted(p.name for p in EXERCISES.glob("*.ipynb")) == COURSE
+    for folder, path_of in ((SOLUTIONS, solution_of), (EXERCISES, exercise_of)):
+        assert sorted(p.name for p in folder.glob("*.ipynb")) == [path_of(n).name for n in COURSE]
 
 
 def test_three_to_six_questions_per_notebook_thirty_or_more_in_all_with_unique_ids():
     every_id = []
     for name in COURSE:
-        questions = list(load_assignment(SOLUTIONS / name).questions)
+        questions = list(load_assignment(solution_of(name)).questions)
         assert 3 <= len(questions) <= 6, (name, questions)
         assert all(re.fullmatch(rf"{name[:2]}\.q[1-9]", qid) for qid in questions), questions
         assert questions == [f"{name[:2]}.q{k}" for k in range(1, len(questions) + 1)]
@@ -75,7 +84,7 @@ def test_three_to_six_questions_per_notebook_thirty_or_more_in_all_with_unique_i
 
 @by_notebook
 def test_every_question_has_a_public_check_and_an_answer_cell(name):
-    assignment = load_assignment(SOLUTIONS / name)
+    assignment = load_assignment(solution_of(name))
     answered = {cell.question for cell in assignment.cells if cell.role == "answer"}
     for qid, question in assignment.questions.items():
         assert question.public_points > 0, f"{qid} has only hidden checks"
@@ -84,7 +93,7 @@ def test_every_question_has_a_public_check_and_an_answer_cell(name):
 
 @by_notebook
 def test_solution_names_its_course_notebook_imports_the_checks_and_ends_with_check_all(name):
-    nb = json.loads((SOLUTIONS / name).read_text(encoding="utf-8"))
+    nb = json.loads((solution_of(name)).read_text(encoding="utf-8"))
     assert f"](../notebooks/{name})" in source(nb["cells"][0])
     code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
     first = source(code[0])
@@ -95,7 +104,7 @@ def test_solution_names_its_course_notebook_imports_the_checks_and_ends_with_che
 
 @by_notebook
 def test_solution_is_stored_executed_with_clean_metadata_and_no_errors(name):
-    nb = json.loads((SOLUTIONS / name).read_text(encoding="utf-8"))
+    nb = json.loads((solution_of(name)).read_text(encoding="utf-8"))
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
     assert [cell["execution_count"] for cell in code] == list(range(1, len(code) + 1))
@@ -105,7 +114,7 @@ def test_solution_is_stored_executed_with_clean_metadata_and_no_errors(name):
         assert not any(out["output_type"] == "error" for out in cell["outputs"]), source(cell)
         lines = [line.split("#")[0].rstrip() for line in source(cell).splitlines()]
         assert not [line for line in lines if line][-1].endswith(";"), source(cell)
-    checks = [nb["cells"][cell.index] for cell in load_assignment(SOLUTIONS / name).cells
+    checks = [nb["cells"][cell.index] for cell in load_assignment(solution_of(name)).cells
               if cell.role == "check"]
     verdicts = [output_text(out) for cell in checks for out in cell["outputs"]]
     assert verdicts and all(text.startswith("✓") for text in verdicts), verdicts
@@ -120,20 +129,21 @@ def test_exercises_are_exactly_what_assign_makes_of_the_solutions(tmp_path):
     fresh = tmp_path / "exercises"
     assign(SOLUTIONS, fresh)
     for name in COURSE:
-        assert (fresh / name).read_bytes() == (EXERCISES / name).read_bytes(), name
+        expected = exercise_of(name)
+        assert (fresh / expected.name).read_bytes() == expected.read_bytes(), name
 
 
 @by_notebook
 def test_exercise_hides_solutions_and_hidden_checks(name):
-    solution = (SOLUTIONS / name).read_text(encoding="utf-8")
-    exercise = (EXERCISES / name).read_text(encoding="utf-8")
+    solution = (solution_of(name)).read_text(encoding="utf-8")
+    exercise = (exercise_of(name)).read_text(encoding="utf-8")
     assert "### BEGIN SOLUTION" in solution and "### BEGIN SOLUTION" not in exercise
     assert "HIDDEN CHECKS" not in exercise
     assert "raise NotImplementedError" in exercise
     assert "expect=" not in exercise and "mistakes=" not in exercise
     nb = json.loads(exercise)
     checks = [source(cell) for cell in nb["cells"] if role(cell) == "check"]
-    questions = list(load_assignment(SOLUTIONS / name).questions)
+    questions = list(load_assignment(solution_of(name)).questions)
     assert checks == [f'check("{qid}")' for qid in questions]
 
 
@@ -143,7 +153,7 @@ def test_exercise_hides_solutions_and_hidden_checks(name):
 
 @by_notebook
 def test_untouched_exercise_runs_to_the_end_and_every_check_reads_not_attempted(name):
-    nb = nbformat.read(EXERCISES / name, as_version=4)
+    nb = nbformat.read(exercise_of(name), as_version=4)
     NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True,
                    record_timing=False,
                    resources={"metadata": {"path": str(EXERCISES)}}).execute()
@@ -155,7 +165,7 @@ def test_untouched_exercise_runs_to_the_end_and_every_check_reads_not_attempted(
             output_text(out) for out in errors]
         assert not errors or role(cell) == "answer", cell.source
     checks = [cell for cell in code if role(cell) == "check"]
-    assert len(checks) == len(load_assignment(SOLUTIONS / name).questions)
+    assert len(checks) == len(load_assignment(solution_of(name)).questions)
     for cell in checks:
         verdicts = [output_text(out) for out in cell.outputs]
         assert verdicts and all("not attempted yet" in text for text in verdicts), verdicts
@@ -171,9 +181,9 @@ def test_untouched_exercise_runs_to_the_end_and_every_check_reads_not_attempted(
 def test_grader_gives_the_solution_full_marks_and_the_untouched_exercise_zero(name, tmp_path):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
-    shutil.copy(SOLUTIONS / name, submissions / "solution.ipynb")
-    shutil.copy(EXERCISES / name, submissions / "untouched.ipynb")
-    assignment = load_assignment(SOLUTIONS / name)
+    shutil.copy(solution_of(name), submissions / "solution.ipynb")
+    shutil.copy(exercise_of(name), submissions / "untouched.ipynb")
+    assignment = load_assignment(solution_of(name))
     records = grade(submissions, assignment, tmp_path / "grades.csv", workers=2, limits=LIMITS,
                     progress=False)
     by_learner = {record["learner"]: record for record in records}
@@ -221,14 +231,14 @@ MISTAKES = [
                          ids=[mistake[1] for mistake in MISTAKES])
 def test_a_typical_mistake_loses_points_with_feedback_that_names_it(name, question, right, wrong,
                                                                    hint, tmp_path):
-    nb = nbformat.read(SOLUTIONS / name, as_version=4)
+    nb = nbformat.read(solution_of(name), as_version=4)
     edited = [cell for cell in nb.cells if cell.cell_type == "code" and right in cell.source]
     assert len(edited) == 1, f"{right!r} should occur in exactly one cell"
     edited[0].source = edited[0].source.replace(right, wrong)
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     nbformat.write(nb, submissions / "learner.ipynb")
-    [record] = grade(submissions, load_assignment(SOLUTIONS / name), tmp_path / "grades.csv",
+    [record] = grade(submissions, load_assignment(solution_of(name)), tmp_path / "grades.csv",
                      workers=1, limits=LIMITS, progress=False)
     result = record["questions"][question]
     assert result["points"] < result["max_points"], result

@@ -2,11 +2,12 @@
 compares against.
 
 Every notebook is run top to bottom in a fresh ``python3`` kernel (nbclient, no timing
-records) with a fixed hash seed, then cleaned: no execution timings, kernelspec ``python3``, no
-interpreter version, consecutive prints joined into one output, widget model ids numbered in
-order. What still changes from run to run is what the code itself prints that way: memory
-addresses, the random element ids of SVG drawings and animation players (nbval_sanitize.cfg
-masks them for nbval).
+records) with a fixed hash seed, then cleaned: no execution timings, kernelspec ``python3`` and
+the kernel's own ``language_info`` (version included: JupyterLab writes exactly that into a
+notebook it opens, so anything else marks an untouched notebook modified), consecutive prints
+joined into one output, widget model ids numbered in order. What still changes from run to run
+is what the code itself prints that way: memory addresses, the random element ids of SVG
+drawings and animation players (nbval_sanitize.cfg masks them for nbval).
 
     python tools/execute_notebooks.py                      # notebooks/*.ipynb
     python tools/execute_notebooks.py notebooks/03_*.ipynb solutions/
@@ -25,14 +26,6 @@ import nbformat
 from nbclient import NotebookClient
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-LANGUAGE_INFO = {
-    "codemirror_mode": {"name": "ipython", "version": 3},
-    "file_extension": ".py",
-    "mimetype": "text/x-python",
-    "name": "python",
-    "nbconvert_exporter": "python",
-    "pygments_lexer": "ipython3",
-}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 DEFAULT_DIRS = ("notebooks",)
 
@@ -81,7 +74,8 @@ def clean(nb: Any) -> Any:
     """Strip what changes from run to run or machine to machine; keep outputs and tags."""
     nb.metadata.pop("widgets", None)  # widget state with random model ids
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+    if "language_info" not in nb.metadata:  # nbclient copies the kernel's reply; keep it as is
+        raise RuntimeError("the kernel reported no language_info")
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)

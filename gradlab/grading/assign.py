@@ -14,6 +14,7 @@ from typing import Any
 
 from .assignment import ROLE_ANSWER, ROLE_CHECK, parse_assignment, read_notebook, source_of
 from .checkdata import pack, spec_to_data
+from .names import assignment_id, exercise_stem
 from .spec import solution_regions
 
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
@@ -83,11 +84,18 @@ def exercise_text(solution_path: str | Path) -> str:
     import nbformat
 
     path = Path(solution_path)
-    return nbformat.writes(make_exercise(read_notebook(path), path.stem))
+    return nbformat.writes(make_exercise(read_notebook(path), assignment_id(path.stem)))
 
 
 def _solution_paths(solutions_dir: Path) -> list[Path]:
     return sorted(p for p in solutions_dir.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def exercise_path(solution: Path, solutions_dir: Path, exercises_dir: Path) -> Path:
+    """Where the exercise of ``solution`` goes: the same place under ``exercises_dir``, named
+    ``NN_exercises_topic`` for a ``NN_solutions_topic`` (see ``names``)."""
+    relative = solution.relative_to(solutions_dir)
+    return exercises_dir / relative.with_name(exercise_stem(relative.stem) + relative.suffix)
 
 
 def assign(solutions_dir: str | Path, exercises_dir: str | Path) -> list[Path]:
@@ -97,7 +105,7 @@ def assign(solutions_dir: str | Path, exercises_dir: str | Path) -> list[Path]:
         raise FileNotFoundError(f"solutions folder {solutions_dir} does not exist")
     changed = []
     for solution in _solution_paths(solutions_dir):
-        target = exercises_dir / solution.relative_to(solutions_dir)
+        target = exercise_path(solution, solutions_dir, exercises_dir)
         data = exercise_text(solution).encode("utf-8")
         if not target.is_file() or target.read_bytes() != data:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,9 +119,8 @@ def check_exercises(solutions_dir: str | Path, exercises_dir: str | Path) -> lis
     solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
     problems, expected = [], set()
     for solution in _solution_paths(solutions_dir):
-        relative = solution.relative_to(solutions_dir)
-        expected.add(relative)
-        target = exercises_dir / relative
+        target = exercise_path(solution, solutions_dir, exercises_dir)
+        expected.add(target.relative_to(exercises_dir))
         if not target.is_file():
             problems.append(f"missing: {target}")
         elif target.read_bytes() != exercise_text(solution).encode("utf-8"):

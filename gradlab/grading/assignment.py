@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .names import assignment_id
 from .spec import (
     MISSING,
     AuthoringError,
@@ -146,9 +147,9 @@ def read_notebook(path: str | Path) -> Any:
 
 
 def load_assignment(path: str | Path) -> Assignment:
-    """Read a solution notebook file as an assignment named after the file."""
+    """Read a solution notebook file as an assignment named after the file (kind word left out)."""
     path = Path(path)
-    return parse_assignment(read_notebook(path), path.stem)
+    return parse_assignment(read_notebook(path), assignment_id(path.stem))
 
 
 def find_solution(assignment: str, solutions: str | Path = "solutions") -> Path:
@@ -160,8 +161,10 @@ def find_solution(assignment: str, solutions: str | Path = "solutions") -> Path:
     if not folder.is_dir():
         raise FileNotFoundError(f"no solution notebook {assignment!r}: {folder} is not a folder")
     notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    exact = [p for p in notebooks if p.stem == assignment]
-    matches = exact or [p for p in notebooks if p.stem.startswith(assignment)]
+    names_of = {p: (p.stem, assignment_id(p.stem)) for p in notebooks}
+    exact = [p for p in notebooks if assignment in names_of[p]]
+    matches = exact or [p for p in notebooks
+                        if any(name.startswith(assignment) for name in names_of[p])]
     if len(matches) != 1:
         names = ", ".join(p.stem for p in (matches or notebooks)) or "none"
         raise FileNotFoundError(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .names import assignment_id
+
 MAX_NOTEBOOK_BYTES = 64 << 20
 MAX_CELLS = 10_000
 MAX_ZIP_BYTES = 4 << 30
@@ -117,7 +119,7 @@ def _choose(options: list[Submission], notebook_name: str | None) -> Submission:
     if len(options) == 1:
         return options[0]
     if notebook_name:
-        named = [s for s in options if Path(s.name).stem.endswith(notebook_name)]
+        named = [s for s in options if assignment_id(Path(s.name).stem).endswith(notebook_name)]
         if named:
             return named[-1]
     return options[-1]

@@ -289,3 +289,78 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index:
     selector = np.moveaxis(selector, -1, cdim)
     return record(np.asarray(out, dtype=x.dtype), node, (input,),
                   selector=selector, reduction=reduction, class_dim=cdim)
+
+
+# -- leaky relu and the robust regression losses -------------------------------------------------
+
+
+class LeakyReluBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        (x,) = self.saved_tensors
+        return g * _slopes(x, self.negative_slope)
+
+
+class LeakyReluBackward1(Node):
+    """In place: the slope is read off the saved result, whose sign is the input's."""
+
+    def backward(self, g: Any) -> Any:
+        (out,) = self.saved_tensors
+        return g * _slopes(out, self.negative_slope)
+
+
+def _slopes(x: Any, slope: float) -> Any:
+    data = x._data if _is_tensor(x) else x
+    return np.where(data > 0, data.dtype.type(1), data.dtype.type(slope))
+
+
+def leaky_relu(a: Tensor, negative_slope: float, node: type[Node] = LeakyReluBackward0) -> Tensor:
+    """``x if x > 0 else negative_slope * x``; ``LeakyReluBackward1`` for the in-place form."""
+    x = a._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"leaky_relu_cpu" not implemented for '
+                                  f"'{legacy_name(x.dtype)}'")
+    out = np.where(x > 0, x, x * x.dtype.type(negative_slope))
+    if node is LeakyReluBackward1:
+        return record(out, node, (a,), save_out=True, negative_slope=negative_slope)
+    return record(out, node, (a,), saved=(a,), negative_slope=negative_slope)
+
+
+class SmoothL1LossBackward0(Node):
+    def backward(self, g: Any) -> tuple:
+        x, t = self.saved_tensors
+        diff, beta = x - t, self.beta
+        grad = self.norm * g * _clip_slope(diff, beta, 1.0 / beta)
+        return grad, (-grad if self.needs(1) else None)
+
+
+class HuberLossBackward0(Node):
+    def backward(self, g: Any) -> tuple:
+        x, t = self.saved_tensors
+        diff, delta = x - t, self.delta
+        grad = self.norm * g * _clip_slope(diff, delta, 1.0)
+        return grad, (-grad if self.needs(1) else None)
+
+
+def _clip_slope(diff: Any, bound: float, inner: float) -> Any:
+    """``d loss / d diff`` divided by the outer slope: ``diff * inner`` inside ``(-bound,
+    bound)``, ``±bound * inner`` outside."""
+    return diff.clamp(-bound, bound) * inner if _is_tensor(diff) else (
+        np.clip(diff, -bound, bound) * diff.dtype.type(inner))
+
+
+def robust_loss(input: Tensor, target: Tensor, reduction: str, kind: str, bound: float) -> Tensor:
+    """``smooth_l1`` (``0.5 d²/beta`` inside ``beta``) or ``huber`` (``0.5 d²`` inside ``delta``),
+    both linear in ``|d|`` outside."""
+    dt = _dtype.result_type(input, target).np
+    x, t = input._data.astype(dt, copy=False), target._data.astype(dt, copy=False)
+    z = np.abs(x - t)
+    b, half = dt.type(bound), dt.type(0.5)
+    if kind == "smooth_l1":
+        loss = np.where(z < b, half * z * z / b, z - half * b)
+        node, attrs = SmoothL1LossBackward0, {"beta": bound}
+    else:
+        loss = np.where(z < b, half * z * z, b * (z - half * b))
+        node, attrs = HuberLossBackward0, {"delta": bound}
+    norm = 1.0 / x.size if reduction == "mean" else 1.0
+    return record(reduce(loss, reduction), node, (input, target), saved=(input, target),
+                  norm=norm, **attrs)

@@ -10,7 +10,7 @@ from gradlab.nn import functional as F
 from gradlab.nn.module import Module
 from gradlab.tensor import Tensor
 
-__all__ = ["ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "LogSigmoid"]
+__all__ = ["LeakyReLU", "ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "LogSigmoid"]
 
 
 class ReLU(Module):
@@ -25,6 +25,22 @@ class ReLU(Module):
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
+
+
+class LeakyReLU(Module):
+    """``x`` where positive, ``negative_slope * x`` elsewhere: a ReLU that never goes flat."""
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace
+                                                          else "")
 
 
 class Tanh(Module):

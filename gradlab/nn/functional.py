@@ -14,14 +14,19 @@ import numpy as np
 
 from gradlab.nn import _ops
 from gradlab.nn.dropout import dropout, dropout1d, dropout2d
+from gradlab.nn.normalization import batch_norm, layer_norm
+from gradlab.nn.sparse import embedding, one_hot
 from gradlab.ops import activation, pointwise, shape
 from gradlab.ops.arithmetic import mul_scalar
+from gradlab.ops.inplace import apply_inplace
 from gradlab.tensor import Tensor
 
 __all__ = [
     "linear", "relu", "relu_", "tanh", "sigmoid", "softmax", "log_softmax", "logsigmoid",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "dropout", "dropout1d", "dropout2d",
+    "batch_norm", "layer_norm", "embedding", "one_hot", "leaky_relu", "leaky_relu_",
+    "huber_loss", "smooth_l1_loss",
 ]
 
 
@@ -63,6 +68,19 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 def relu_(input: Tensor) -> Tensor:
     return input.relu_()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``x`` where positive, ``negative_slope * x`` elsewhere (``LeakyReluBackward0``)."""
+    _check_tensor(input, "leaky_relu")
+    if inplace:
+        return leaky_relu_(input, negative_slope)
+    return _ops.leaky_relu(input, negative_slope)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In place; the gradient is read off the result (``LeakyReluBackward1``)."""
+    return apply_inplace(input, _ops.leaky_relu, negative_slope, _ops.LeakyReluBackward1)
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -177,6 +195,42 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
     if weight is not None:
         return _weighted_loss(loss, weight, input, reduction)
     return loss if reduction == "none" else (loss.mean() if reduction == "mean" else loss.sum())
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Squared error below ``beta`` (divided by ``beta``), absolute error above it."""
+    _check_tensor(input, "smooth_l1_loss")
+    _check_tensor(target, "smooth_l1_loss", "target", 2)
+    _warn_size(input, target)
+    reduction = _reduction(reduction, size_average, reduce)
+    expanded, target = _broadcast(input, target)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return l1_loss(expanded, target, reduction=reduction)
+    return _ops.robust_loss(expanded, target, reduction, "smooth_l1", beta)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """Half the squared error below ``delta``, ``delta`` times the absolute error above it."""
+    _check_tensor(input, "huber_loss")
+    _check_tensor(target, "huber_loss", "target", 2)
+    _warn_size(input, target)
+    expanded, target = _broadcast(input, target)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is None:
+        return _ops.robust_loss(expanded, target, _reduction(reduction), "huber", delta)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    weighted = _ops.robust_loss(expanded, target, "none", "huber", delta) * weight
+    if reduction not in _ops.REDUCTIONS:
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
+                         "'sum'.")
+    return weighted if reduction == "none" else (
+        weighted.sum() if reduction == "sum" else weighted.mean())
 
 
 def _weighted_loss(errors: Tensor, weight: Tensor, input: Tensor, reduction: str) -> Tensor:

@@ -14,6 +14,7 @@ from typing import Any
 
 from gradlab.autograd.grad_mode import no_grad
 from gradlab.autograd.graph import RemovableHandle
+from gradlab.cuda import NOT_COMPILED
 from gradlab.nn import _state_dict
 from gradlab.nn._helpers import addindent as _addindent
 from gradlab.nn._helpers import target_dtype, typename, zero_grads
@@ -342,6 +343,10 @@ class Module:
 
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused as on PyTorch's CPU-only build: gradlab has no GPU."""
+        raise AssertionError(NOT_COMPILED)
 
     # -- saving and loading (the work is done in gradlab/nn/_state_dict.py) ----------------
     def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",

@@ -24,7 +24,7 @@ from gradlab.tensor import Tensor
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
            "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
-           "ReduceLROnPlateau"]
+           "ReduceLROnPlateau", "OneCycleLR"]
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
@@ -392,4 +392,5 @@ class CosineAnnealingLR(LRScheduler):
                 for base in self.base_lrs]
 
 
+from gradlab.optim._one_cycle import OneCycleLR  # noqa: E402  (it subclasses LRScheduler)
 from gradlab.optim._plateau import ReduceLROnPlateau  # noqa: E402  (it subclasses LRScheduler)

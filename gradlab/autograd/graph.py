@@ -84,9 +84,23 @@ class Node:
         self._trace = forward_trace() if ANOMALY.enabled else None
         self._same = False  # every input shaped and typed like the output: nothing to undo
 
+    _name = "Node"
+
+    def __init_subclass__(cls, name: str | None = None, **kwargs: Any) -> None:
+        """The one place a node's name is decided: its class name (``MulBackward0``), or the
+        ``name=`` given to the class where PyTorch's name is namespaced or not a valid class
+        name (``class AccumulateGrad(Node, name="gradlab::autograd::AccumulateGrad")``).
+        ``name()`` returns it whole; the class (what ``repr`` and ``grad_fn=<...>`` show) is
+        called by its last part."""
+        super().__init_subclass__(**kwargs)
+        if name is not None:
+            cls.__name__ = cls.__qualname__ = name.rsplit("::", 1)[-1]
+        cls._name = name if name is not None else cls.__name__
+
     # -- what PyTorch shows ----------------------------------------------------------------
     def name(self) -> str:
-        return type(self).__name__
+        """PyTorch's ``grad_fn.name()``."""
+        return self._name
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -169,7 +183,7 @@ class Node:
         raise NotImplementedError
 
 
-class AccumulateGrad(Node):
+class AccumulateGrad(Node, name="gradlab::autograd::AccumulateGrad"):
     """The node behind a leaf that requires grad: adds incoming gradients into ``leaf.grad``."""
 
     __slots__ = ("variable",)
@@ -178,9 +192,6 @@ class AccumulateGrad(Node):
         super().__init__((), ((variable.shape, variable._data.dtype),))
         self.variable = variable
         self._seq = float("inf")  # like PyTorch: runs as soon as it is ready
-
-    def name(self) -> str:
-        return "gradlab::autograd::AccumulateGrad"
 
     def apply(self, grad: Any) -> tuple:
         leaf = self.variable
@@ -277,11 +288,8 @@ def accumulate_grad(t: Any, grad: Any) -> None:
         t._grad._vc[0] += 1
 
 
-class CopyBackwards(Node):
+class CopyBackwards(Node, name="gradlab::autograd::CopyBackwards"):
     """``x.copy_(src)``, and a leaf's first gradient under ``create_graph``."""
-
-    def name(self) -> str:
-        return "gradlab::autograd::CopyBackwards"
 
     def backward(self, g: Any) -> tuple:
         return g * 0, g

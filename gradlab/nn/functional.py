@@ -17,6 +17,7 @@ from gradlab.nn.dropout import dropout, dropout1d, dropout2d
 from gradlab.nn.normalization import batch_norm, layer_norm
 from gradlab.nn.sparse import embedding, one_hot
 from gradlab.ops import activation, pointwise, shape
+from gradlab.ops._util import check_broadcast
 from gradlab.ops.arithmetic import mul_scalar
 from gradlab.ops.inplace import apply_inplace
 from gradlab.tensor import Tensor
@@ -147,8 +148,6 @@ def _broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
     """``torch.broadcast_tensors``: expand only the operands whose shape must change."""
     if input.shape == target.shape:
         return input, target
-    from gradlab.ops._util import check_broadcast
-
     check_broadcast(input._data, target._data)
     size = np.broadcast_shapes(input.shape, target.shape)
     return (input if input.shape == size else input.expand(size),

@@ -89,14 +89,6 @@ def call(name: str, x: Any) -> Any:
     return getattr(x, name)() if isinstance(x, Tensor) else getattr(np, name)(x)
 
 
-def where(cond: Any, a: Any, b: Any) -> Any:
-    if isinstance(cond, Tensor) or isinstance(a, Tensor) or isinstance(b, Tensor):
-        from gradlab.ops.indexing import where as t_where
-
-        return t_where(cond, a, b)
-    return np.where(cond, a, b)
-
-
 # PyTorch turns overflow and 0/0 into inf and nan without a word; numpy warns, and the warning
 # would point into gradlab's own code. Silenced for gradlab's modules only, at no cost per op
 # (np.errstate costs microseconds, so it guards only the ops that meet such values most).

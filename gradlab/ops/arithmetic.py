@@ -23,9 +23,9 @@ from gradlab.ops._util import (
     record,
     result_np_dtype,
     to_float,
-    where,
     wrap_int,
 )
+from gradlab.ops.indexing import where_either as where
 from gradlab.tensor import Tensor
 
 
@@ -152,19 +152,13 @@ def rdiv(a: Tensor, b: Any) -> Tensor:
     return mul(reciprocal(a), b)
 
 
-class NotImplementedBackward(Node):
+class NotImplementedBackward(Node, name="gradlab::autograd::NotImplemented"):
     """What PyTorch records for an op without a derivative: backward through it raises."""
 
     op = "floor_divide"
 
-    def name(self) -> str:
-        return "gradlab::autograd::NotImplemented"
-
     def backward(self, *grads: Any) -> Any:
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
-
-
-NotImplementedBackward.__name__ = NotImplementedBackward.__qualname__ = "NotImplemented"
 
 
 def floor_divide(a: Tensor, b: Any) -> Tensor:

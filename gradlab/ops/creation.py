@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab import _dtype
+from gradlab import _dtype, random
 from gradlab.ops._from_data import check_numpy, check_range, from_data
 from gradlab.ops.shape import parse_shape
 from gradlab.tensor import Tensor, check_device
@@ -289,8 +289,6 @@ def eye(n: Any, m: Any = None, *, dtype: Any = None, device: Any = None,
 
 
 def _gen(generator: Any) -> Any:
-    from gradlab import random
-
     return generator if generator is not None else random.default_generator
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab import _dtype
+from gradlab import _dtype, random
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import CopyBackwards, Node
 from gradlab.ops._from_data import check_range
@@ -44,7 +44,7 @@ def _at(x: Any, basic: tuple, adv: tuple | None) -> Any:
     return part if adv is None else part[adv]
 
 
-class CopySlices(Node):
+class CopySlices(Node, name="gradlab::autograd::CopySlices"):
     """``base[key] = value``: the written region's gradient goes to ``value``, the rest to base.
 
     After an in-place op through a view, ``fn`` is that op's own node: it turns the region's
@@ -53,9 +53,6 @@ class CopySlices(Node):
     """
 
     fn: Node | None = None
-
-    def name(self) -> str:
-        return "gradlab::autograd::CopySlices"
 
     def backward(self, g: Any) -> tuple:
         part = _at(g, self.basic, self.adv)
@@ -77,26 +74,16 @@ class CopySlices(Node):
             self.fn.release()
 
 
-class IndexPutBackward0Assign(CopySlices):
+class IndexPutBackward0Assign(CopySlices, name="IndexPutBackward0"):
     """``x[index] = v`` with no view in between: ``index_put_`` in PyTorch."""
 
-    def name(self) -> str:
-        return "IndexPutBackward0"
+
+class CopyBackwardsAssign(CopySlices, name="gradlab::autograd::CopyBackwards"):
+    """``x[...] = tensor``: ``copy_`` in PyTorch."""
 
 
-class CopyBackwardsAssign(CopySlices):
-    def name(self) -> str:
-        return "gradlab::autograd::CopyBackwards"
-
-
-class FillBackward3Assign(CopySlices):
-    def name(self) -> str:
-        return "FillBackward3"
-
-
-# what repr(tensor) shows: grad_fn=<IndexPutBackward0>
-for _cls in (IndexPutBackward0Assign, CopyBackwardsAssign, FillBackward3Assign):
-    _cls.__name__ = _cls.__qualname__ = _cls.__name__.removesuffix("Assign")
+class FillBackward3Assign(CopySlices, name="FillBackward3"):
+    """``x[...] = number``: ``fill_`` in PyTorch."""
 
 
 def _assignment(a: Tensor, basic: tuple, adv: tuple | None, value: Any) -> type[CopySlices]:
@@ -352,8 +339,6 @@ def _copy(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
 
 def _random_fill(kind: str) -> Callable[..., Tensor]:
     def op(a: Tensor, x: float = 0.0, y: float = 1.0, *, generator: Any = None) -> Tensor:
-        from gradlab import random
-
         gen = generator if generator is not None else random.default_generator
         dt = a._data.dtype
         data = gen.uniform(a._data.shape, x, y, dt) if kind == "uniform" else gen.normal(

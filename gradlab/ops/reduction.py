@@ -16,8 +16,10 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.autograd.graph import Node
 from gradlab.ops._sum import torch_mean, torch_sum
-from gradlab.ops._util import call, record, where
+from gradlab.ops._util import call, record
 from gradlab.ops.arithmetic import mul_scalar
+from gradlab.ops.indexing import where_either as where
+from gradlab.ops.pointwise import maximum, minimum
 from gradlab.tensor import Tensor, _wrap_dim
 
 ReturnMax = namedtuple("max", ["values", "indices"])
@@ -276,8 +278,6 @@ class MinBackward0(MaxBackward0):
 
 
 def _extreme(a: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> Any:
-    from gradlab.ops.pointwise import maximum, minimum
-
     if isinstance(dim, Tensor):
         other, dim = dim, None
     if other is not None:

@@ -14,7 +14,7 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import record
-from gradlab.tensor import Tensor, _wrap_dim
+from gradlab.tensor import Tensor, _wrap_dim, check_device, device
 
 
 def as_view(res: Tensor, base: Tensor) -> Tensor:
@@ -329,8 +329,6 @@ class ToCopyBackward0(Node):
 
 def to(a: Tensor, *args: Any, dtype: Any = None, copy: bool = False, **kwargs: Any) -> Tensor:
     """Convert to a dtype (devices other than the CPU are refused)."""
-    from gradlab.tensor import check_device, device
-
     for x in args:
         if isinstance(x, _dtype.dtype) or x in (float, int, bool):
             dtype = x

@@ -1,7 +1,7 @@
 """gradlab's float sums add in PyTorch's CPU order, so printed results match PyTorch to the bit.
 
 numpy's pairwise float32 sum gives ``1763.8846`` for the thermometer loss where PyTorch prints
-``1763.8848``. ``gradlab.ops._sum`` replays PyTorch's order (TensorIterator layout, cascade sum,
+``1763.8848``. ``gradlab._numerics`` replays PyTorch's order (TensorIterator layout, cascade sum,
 4 accumulators, 32-byte vectors, thread split above 32768 elements). Expected values below were
 produced by torch 2.13 (x86-64, CPU) and written in here; the tests at the bottom compare with
 torch itself when it is installed.
@@ -15,8 +15,8 @@ import zlib
 import numpy as np
 import pytest
 
-from gradlab.ops import _sum
-from gradlab.ops._sum import torch_mean, torch_sum
+from gradlab._numerics import summation as _sum
+from gradlab._numerics.summation import torch_mean, torch_sum
 
 F32 = np.float32
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]

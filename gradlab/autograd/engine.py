@@ -17,6 +17,7 @@ import numpy as np
 
 from gradlab._dtype import FROM_NUMPY
 from gradlab._numerics.quiet import quiet, restore
+from gradlab._numerics.summation import torch_sum
 from gradlab.autograd.anomaly_mode import ANOMALY
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import (
@@ -26,7 +27,6 @@ from gradlab.autograd.graph import (
     accumulate_grad,
     check_hook_result,
 )
-from gradlab.ops._sum import torch_sum
 from gradlab.tensor import Tensor
 
 __all__ = ["backward", "grad", "sum_to"]

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._numerics.summation import torch_mean, torch_sum
 from gradlab.autograd.graph import Node
-from gradlab.ops._sum import torch_mean, torch_sum
 from gradlab.ops._util import call, record
 from gradlab.ops.arithmetic import mul_scalar
 from gradlab.ops.indexing import where_either as where

@@ -7,7 +7,7 @@ from gradlab.autograd.anomaly_mode import (
     is_anomaly_enabled,
     set_detect_anomaly,
 )
-from gradlab.autograd.engine import backward, grad
+from gradlab.autograd.api import backward, grad
 from gradlab.autograd.function import Function, FunctionCtx
 from gradlab.autograd.grad_mode import (
     enable_grad,

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from gradlab.autograd import engine
+from gradlab.autograd import api
 from gradlab.autograd.graph import AccumulateGrad, RemovableHandle
 from gradlab.tensor import Tensor
 
@@ -49,7 +49,7 @@ def register_hook(self: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Remo
 def backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, inputs: Any = None) -> None:
     """Compute the gradient of this tensor w.r.t. the leaves and add it into their ``.grad``."""
-    engine.backward(self, gradient, retain_graph, create_graph, inputs)
+    api.backward(self, gradient, retain_graph, create_graph, inputs)
 
 
 def accumulator(self: Tensor) -> AccumulateGrad:

@@ -42,13 +42,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n auto tests
 	$(BIN)/python -m pytest -n auto --dist loadscope $(NBVAL) notebooks $(wildcard solutions/*.ipynb)
 
-# The tests that compare with PyTorch itself, with torch 2.13.0 installed from a local wheel
-# (skipped, with a note, where there is none). Every other test file pins literals instead.
-PARITY_TESTS = $(wildcard tests/test_*parity*.py) tests/test_printing.py tests/test_random.py \
-	tests/test_errors.py tests/test_tensor_api.py tests/test_plot_graph.py tests/test_plot_backward.py
+# The tests that compare with PyTorch itself (marked `parity`), with torch 2.13.0 installed from
+# a local wheel (skipped, with a note, where there is none). Every other test pins literals.
 parity: $(STAMP)
 	bash tools/install_torch_ref.sh
-	$(BIN)/python -m pytest -n auto $(PARITY_TESTS)
+	$(BIN)/python -m pytest -n auto -m parity tests
 
 # The browser tests: JupyterLab on 127.0.0.1 driven by Debian's headless Chromium (notebook 07
 # run in full, the links between notebooks, an exercise done and checked).

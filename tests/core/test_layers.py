@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "gradlab"
+PACKAGE = Path(__file__).resolve().parents[2] / "gradlab"
 
 # (module prefix, layer): the first prefix that matches a module decides its layer
 LAYERS = [

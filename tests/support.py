@@ -29,6 +29,8 @@ COURSE = [
     "05_optimizers.ipynb",
     "06_nn_module_linear_regression.ipynb",
     "07_animated_regression_fit.ipynb",
+    "08_build_your_own_autograd.ipynb",
+    "09_vectors_and_jacobians.ipynb",
 ]
 
 

@@ -142,11 +142,11 @@ def evaluate(question: str, answer: Any, namespace: dict, **options: Any) -> tup
 
 def _evaluate_spec(spec: CheckSpec, namespace: dict, prepared: bool) -> tuple:
     """Capture and score one check; ``prepared``: its call arguments are Python objects."""
-    unwritten = _not_written_out(spec.literal)
+    captured = capture(spec.expr, namespace, spec.calls, prepared=prepared)
+    unwritten = _not_written_out(spec.literal) if "error" not in captured else []
     if unwritten:
         return CheckResult(spec.question, FAILED, 0.0, spec.points, unwritten_message(unwritten),
                            None, spec.hidden), ""
-    captured = capture(spec.expr, namespace, spec.calls, prepared=prepared)
     inputs = _shown_inputs(spec.calls) if prepared else [list(args) for args in spec.calls or []]
     result = score_check(spec, spec.expect, captured, inputs=inputs)
     previous = _previous_cell_error()
@@ -163,7 +163,8 @@ def _evaluate_spec(spec: CheckSpec, namespace: dict, prepared: bool) -> tuple:
 def _not_written_out(names: list[str]) -> list[str]:
     """The ``literal=`` names the cells run so far do not assign as written-out values.
 
-    Read from IPython's input history; outside IPython nothing can be told (the grader checks).
+    Read from IPython's input history; a name not in it (outside IPython, or cells run
+    without history, as nbval does) cannot be told here: the grader reads the source itself.
     """
     if not names:
         return []
@@ -173,7 +174,7 @@ def _not_written_out(names: list[str]) -> list[str]:
     if not isinstance(history, list):
         return []
     found = written_literals([text for text in history if isinstance(text, str)], names)
-    return [name for name in names if found[name] is NOT_LITERAL]
+    return [name for name in names if found.get(name, "") is NOT_LITERAL]
 
 
 def _shown_inputs(calls: list | None) -> list:

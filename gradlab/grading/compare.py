@@ -1,4 +1,9 @@
-"""Compare a learner's answer with the expected one, both plain data, and say what differs."""
+"""Compare a learner's answer with the expected one, both plain data, and say what differs.
+
+Feedback never prints the expected value, nor anything it could be worked out from: it says
+what the learner's answer is, where a shape or a structure differs, and (through
+``diagnose``) which known mistake the answer looks like.
+"""
 
 from __future__ import annotations
 
@@ -43,19 +48,19 @@ def _kind(value: Any) -> str:
         type(value), type(value).__name__)
 
 
-def compare(expected: Any, actual: Any, context: Context | None = None, reveal: bool = True,
+def compare(expected: Any, actual: Any, context: Context | None = None,
             mistakes: list | tuple = ()) -> Outcome:
-    """Compare plain values with the check's tolerances; ``reveal`` shows the expected value."""
+    """Compare plain values with the check's tolerances; a known mistake gets its message."""
     context = context or Context()
-    outcome = _compare(expected, actual, context, reveal)
+    outcome = _compare(expected, actual, context)
     if not outcome.passed:
         for wrong, message in mistakes:
-            if _compare(wrong, actual, context, reveal=False).passed:
+            if _compare(wrong, actual, context).passed:
                 return Outcome(False, outcome.message, str(message))
     return outcome
 
 
-def _compare(expected: Any, actual: Any, context: Context, reveal: bool) -> Outcome:
+def _compare(expected: Any, actual: Any, context: Context) -> Outcome:
     if expected is None:
         if actual is None:
             return Outcome(True)
@@ -64,19 +69,19 @@ def _compare(expected: Any, actual: Any, context: Context, reveal: bool) -> Outc
         return Outcome(False, "got None", diagnose_none(context.expr))
     want = as_array(expected)
     if want is not None:
-        return _compare_numbers(expected, want, actual, context, reveal)
+        return _compare_numbers(expected, want, actual, context)
     if isinstance(expected, dict):
-        return _compare_dicts(expected, actual, context, reveal)
+        return _compare_dicts(expected, actual, context)
     if isinstance(expected, list):
-        return _compare_lists(expected, actual, context, reveal)
+        return _compare_lists(expected, actual, context)
     if type(actual) is type(expected) and actual == expected:
         return Outcome(True)
-    detail = f", expected {short(expected)}" if reveal else ""
-    return Outcome(False, f"got {short(actual)}{detail}")
+    if type(actual) is not type(expected):
+        return Outcome(False, f"got {_kind(actual)}, {short(actual)}: expected {_kind(expected)}")
+    return Outcome(False, f"got {short(actual)}: not the expected value")
 
 
-def _compare_numbers(expected: Any, want: np.ndarray, actual: Any, context: Context,
-                     reveal: bool) -> Outcome:
+def _compare_numbers(expected: Any, want: np.ndarray, actual: Any, context: Context) -> Outcome:
     got = as_array(actual)
     if got is None:
         return Outcome(False, f"expected numbers, got {_kind(actual)}: {short(actual)}")
@@ -92,32 +97,31 @@ def _compare_numbers(expected: Any, want: np.ndarray, actual: Any, context: Cont
                             atol=context.atol, equal_nan=True)
     if close:
         return Outcome(True)
-    detail = f", expected {short(want)}" if reveal else ""
     hint = diagnose_values(want.astype(float), got.astype(float), context) if not (
         np.iscomplexobj(got) or np.iscomplexobj(want)) else None
-    return Outcome(False, f"got {short(got)}{detail}", hint)
+    return Outcome(False, f"got {short(got)}: not the expected value", hint)
 
 
-def _compare_dicts(expected: dict, actual: Any, context: Context, reveal: bool) -> Outcome:
+def _compare_dicts(expected: dict, actual: Any, context: Context) -> Outcome:
     if not isinstance(actual, dict):
         return Outcome(False, f"expected a dict, got {_kind(actual)}")
     if set(actual) != set(expected):
         missing, extra = sorted(set(expected) - set(actual)), sorted(set(actual) - set(expected))
         return Outcome(False, f"keys differ: missing {missing}, unexpected {extra}")
     for key in expected:
-        outcome = _compare(expected[key], actual[key], context, reveal)
+        outcome = _compare(expected[key], actual[key], context)
         if not outcome.passed:
             return Outcome(False, f"[{key!r}]: {outcome.message}", outcome.hint)
     return Outcome(True)
 
 
-def _compare_lists(expected: list, actual: Any, context: Context, reveal: bool) -> Outcome:
+def _compare_lists(expected: list, actual: Any, context: Context) -> Outcome:
     if not isinstance(actual, list):
         return Outcome(False, f"expected a list of {len(expected)}, got {_kind(actual)}")
     if len(actual) != len(expected):
         return Outcome(False, f"expected {len(expected)} items, got {len(actual)}")
     for index, (want, got) in enumerate(zip(expected, actual)):
-        outcome = _compare(want, got, context, reveal)
+        outcome = _compare(want, got, context)
         if not outcome.passed:
             return Outcome(False, f"item {index}: {outcome.message}", outcome.hint)
     return Outcome(True)

@@ -71,7 +71,13 @@ def exit_reason(code: int | None) -> str:
     return f"the kernel exited with code {code} (sys.exit in a thread, os._exit, or a crash)"
 
 
+FORGED = {"error": {"type": "Invalid", "message": "the results reported do not match the "
+                   "calls the grader made (missing, extra or out of order)"}}
+UNREADABLE = {"error": {"type": "Invalid", "message": "the answer could not be read"}}
+
+
 def _decode_result(result: object) -> dict | None:
+    """One value or one error, as the sandbox reports it; ``None`` when malformed."""
     if type(result) is not dict or len(result) != 1:
         return None
     if "value" in result:
@@ -79,13 +85,50 @@ def _decode_result(result: object) -> dict | None:
     if "error" in result:
         error = result["error"]
         if type(error) is dict and type(error.get("type")) is str:
-            return {"error": {"type": error["type"][:200], "message": str(error.get("message"))}}
-        return None
-    calls = result.get("calls")
-    if type(calls) is not list:
-        return None
-    return {"calls": [_decode_result(item) or {"error": {"type": "Invalid", "message": "?"}}
-                      for item in calls]}
+            return {"error": {"type": error["type"][:200],
+                              "message": str(error.get("message"))[:2000]}}
+    return None
+
+
+class _Expected:
+    """The results a capture cell must report, in order: one per value check, one per call
+    (or one error) per function check. Anything else makes the check wrong."""
+
+    def __init__(self, cell: dict, skip: set[int]) -> None:
+        self.queue = [(item["check"], item.get("ncalls")) for item in cell.get("captures", [])
+                      if item["check"] not in skip]
+        self.checks = {check for check, _ in self.queue}
+        self.partial: list[dict] = []
+        self.broken = False
+
+    def take(self, check: object, call: object, result: dict) -> tuple[int, dict] | None:
+        """Accept the next result; return ``(check, answer)`` when a check is complete."""
+        if self.broken or not self.queue:
+            self.broken = True
+            return None
+        expected, ncalls = self.queue[0]
+        if check != expected:
+            self.broken = True
+            return None
+        if ncalls is None or (call is None and not self.partial and "error" in result):
+            if call is not None:
+                self.broken = True
+                return None
+            self.queue.pop(0)
+            return expected, result
+        if call != len(self.partial):
+            self.broken = True
+            return None
+        self.partial.append(result)
+        if len(self.partial) < ncalls:
+            return None
+        self.queue.pop(0)
+        answer, self.partial = {"calls": self.partial}, []
+        return expected, answer
+
+    def unanswered(self) -> list[int]:
+        """The checks still owed when the cell ended (or that came out of sequence)."""
+        return [check for check, _ in self.queue]
 
 
 class _Watch:
@@ -101,6 +144,7 @@ class _Watch:
         self.deadline = time.monotonic() + limits.startup
         self.soft_deadline: float | None = None
         self.ready = False
+        self.expected: _Expected | None = None
 
     def event(self, line: bytes) -> None:
         if len(line) > MAX_LINE or line.count(b",") > MAX_COMMAS:
@@ -122,6 +166,7 @@ class _Watch:
             index = message.get("cell")
             if type(index) is int and index == self.next_cell():
                 self.cell = self.last_started = index
+                self.expected = _Expected(self.cells[index], self.skip_checks)
                 if self.cells[index]["segment"] != self.segment:
                     self.segment = self.cells[index]["segment"]
                     self.soft_deadline = now + self.limits.timeout
@@ -134,7 +179,10 @@ class _Watch:
             if message.get("timeout") is True:
                 self.run.timed_out.add(self.segment)
                 self.run.cuts[self.segment] = self.cell
-            self.cell = None
+            elif self.expected is not None:
+                for check in self.expected.unanswered():  # owed: scored wrong, not skipped
+                    self.run.answers.setdefault(check, FORGED)
+            self.cell = self.expected = None
         elif kind == "answer" and self.cell is not None:
             self._answer(message)
         elif kind == "done" and self.ready and self.cell is None and self.next_cell() is None:
@@ -150,19 +198,26 @@ class _Watch:
         return None
 
     def _answer(self, message: dict) -> None:
-        check = message.get("check")
-        cell = self.cells[self.cell]
-        allowed = {item["check"] for item in cell.get("captures", [])}
-        if type(check) is not int or check not in allowed or check in self.run.answers:
+        """A result of the running capture cell: only the next one the grader asked for counts;
+        a missing, extra or out-of-order result makes the check (and the rest of the cell)
+        wrong."""
+        if self.expected is None:
             return
-        if check in self.skip_checks:
-            return
+        was_broken = self.expected.broken
         try:
-            result = _decode_result(message.get("result"))
+            result = _decode_result(message.get("result")) or UNREADABLE
         except (Invalid, RecursionError, MemoryError):
-            result = None
-        self.run.answers[check] = result or {
-            "error": {"type": "Invalid", "message": "the answer could not be read"}}
+            result = UNREADABLE
+        done = self.expected.take(message.get("check"), message.get("call"), result)
+        if done is not None:
+            self.run.answers.setdefault(done[0], done[1])
+        elif self.expected.broken:
+            named = message.get("check")
+            if named in self.expected.checks and named not in self.skip_checks:
+                self.run.answers[named] = FORGED  # an extra result spoils a complete answer
+            if not was_broken:
+                for check in self.expected.unanswered():
+                    self.run.answers.setdefault(check, FORGED)
 
     def fail(self, failure: str, reason: str) -> None:
         if self.run.failure is None:

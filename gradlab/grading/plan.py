@@ -14,8 +14,8 @@ from typing import Any
 
 from .answers import encode
 from .assignment import ROLE_ANSWER, ROLE_CHECK, Assignment, source_of
-from .inputs import call_inputs
-from .spec import check_cell_question
+from .inputs import call_inputs, literal_to_plain
+from .spec import NOT_LITERAL, check_cell_question, written_literals
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Plan:
     cells: list[dict]
     segments: dict[int, list[str]] = field(default_factory=dict)
     inputs: dict[int, list] = field(default_factory=dict)
+    literals: dict[int, dict] = field(default_factory=dict)
 
     def segment_cells(self, segment: int) -> list[int]:
         """Indices of the cells in a segment."""
@@ -96,6 +97,15 @@ def make_plan(assignment: Assignment, submission: Any) -> Plan:
     return _assemble(assignment, code, points)
 
 
+def _literals(sources: list[str], names: list[str]) -> dict:
+    """The values the learner wrote out for ``literal=`` names (read from the source, never
+    run), and the names they computed instead."""
+    found = written_literals(sources, names)
+    return {"missing": [name for name in names if found.get(name, NOT_LITERAL) is NOT_LITERAL],
+            "values": {name: encode(literal_to_plain(value)) for name, value in found.items()
+                       if value is not NOT_LITERAL}}
+
+
 def _assemble(assignment: Assignment, code: list[str], points: dict[str, int]) -> Plan:
     plan, segment = Plan([]), 0
     by_position: dict[int, list[str]] = {}
@@ -109,7 +119,11 @@ def _assemble(assignment: Assignment, code: list[str], points: dict[str, int]) -
                 inputs = call_inputs(spec) if spec.is_function else None
                 plan.inputs[check] = inputs
                 captures.append({"check": check, "expr": spec.expr,
-                                 "calls": None if inputs is None else encode(inputs)})
+                                 "calls": None if inputs is None else encode(inputs),
+                                 "ncalls": None if inputs is None else len(inputs)})
+                if spec.literal:
+                    plan.literals[check] = _literals(code[:position], spec.literal)
+                    captures[-1]["bind"] = plan.literals[check]["values"]
             plan.cells.append({"kind": "capture", "segment": segment, "captures": captures,
                                "question": question})
             plan.segments.setdefault(segment, []).append(question)

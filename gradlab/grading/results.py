@@ -6,14 +6,14 @@ sent and the references the grader holds.
 
 from __future__ import annotations
 
-from .answers import describe
+from .answers import decode, describe
 from .assignment import Assignment
 from .diagnose import diagnose_error
 from .execute import Execution
 from .kernel import CRASHED, TIMED_OUT
 from .plan import Plan
 from .reference import expected_value
-from .score import ERROR, CheckResult, score_check, score_question
+from .score import ERROR, FAILED, CheckResult, score_check, score_question, unwritten_message
 
 GRADED, INVALID = "graded", "invalid notebook"
 
@@ -40,6 +40,13 @@ def _score_safely(assignment: Assignment, plan: Plan, index: int, captured: dict
     fails that check only, never the submission."""
     spec = assignment.checks[index]
     try:
+        written = plan.literals.get(index)
+        if written and captured and "error" not in captured:
+            if written["missing"]:
+                return CheckResult(spec.question, FAILED, 0.0, spec.points,
+                                   unwritten_message(written["missing"]), hidden=spec.hidden)
+            if spec.expr in written["values"]:  # the grader's own reading of the source
+                captured = {"value": decode(written["values"][spec.expr])}
         return score_check(spec, expected_value(assignment, index), captured,
                            plan.inputs.get(index))
     except (ArithmeticError, ValueError, TypeError, MemoryError, RecursionError) as error:

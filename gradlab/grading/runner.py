@@ -225,11 +225,8 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
                 exec(compile(without_magics(cell["source"]), f"<cell {index}>", "exec"), namespace)
             else:
                 for item in cell["captures"]:
-                    if item["check"] in skip_checks:
-                        continue
-                    calls = None if item["calls"] is None else answers.decode(item["calls"])
-                    result = answers.capture(item["expr"], namespace, calls)
-                    channel.send(t="answer", check=item["check"], result=_encoded(result, answers))
+                    if item["check"] not in skip_checks:
+                        _capture(item, namespace, channel, answers)
         except CellTimeout:
             timed_out = True
             cuts[segment] = index
@@ -243,13 +240,28 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
         channel.send(t="end", cell=index, error=error, timeout=timed_out)
 
 
+def _capture(item: dict, namespace: dict, channel: Channel, answers) -> None:
+    """Report one check's answer: one event for a value, one per call for a function."""
+    for key, value in item.get("bind", {}).items():
+        namespace[key] = answers.materialize(answers.decode(value))
+    if item["calls"] is None:
+        result = answers.capture(item["expr"], namespace)
+        channel.send(t="answer", check=item["check"], result=_encoded(result, answers))
+        return
+    function = answers.capture(item["expr"], namespace, [])
+    if "error" in function:
+        channel.send(t="answer", check=item["check"], result=_encoded(function, answers))
+        return
+    for number, args in enumerate(answers.decode(item["calls"])):
+        result = answers.capture(item["expr"], namespace, [args])["calls"][0]
+        channel.send(t="answer", check=item["check"], call=number,
+                     result=_encoded(result, answers))
+
+
 def _encoded(result: dict, answers) -> dict:
     try:
         if "value" in result:
             result = {"value": answers.encode(result["value"])}
-        elif "calls" in result:
-            result = {"calls": [{"value": answers.encode(r["value"])} if "value" in r else r
-                                for r in result["calls"]]}
         if len(_dumps(result)) > answers.MAX_ANSWER_BYTES:
             return {"error": {"type": "ValueError", "message": "the answer is too large to grade"}}
         return result

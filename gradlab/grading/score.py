@@ -64,7 +64,9 @@ def context_of(spec: CheckSpec) -> Context:
             start = np.asarray(_array_of(literal_to_plain(spec.start)), dtype=float)
         except (TypeError, ValueError):
             start = None
-    return Context(expr=spec.expr, lr=spec.lr, start=start, rtol=spec.rtol, atol=spec.atol)
+    what = f"the result of `{spec.expr}(...)`" if spec.is_function else f"`{spec.expr}`"
+    return Context(expr=spec.expr, lr=spec.lr, start=start, rtol=spec.rtol, atol=spec.atol,
+                   what=what, factors=list(spec.factors), hidden=spec.hidden)
 
 
 def _array_of(value: Any) -> Any:
@@ -103,8 +105,7 @@ def score_check(spec: CheckSpec, expected: Any, captured: dict | None,
         return CheckResult(spec.question, PENDING, 0.0, spec.points,
                            "answer recorded: it is compared with the reference when graded",
                            hidden=spec.hidden)
-    outcome = compare(expected, captured.get("value"), context_of(spec), reveal=not spec.hidden,
-                      mistakes=_mistakes(spec))
+    outcome = compare(expected, captured.get("value"), context_of(spec), _mistakes(spec))
     status = PASSED if outcome.passed else FAILED
     return CheckResult(spec.question, status, spec.points if outcome.passed else 0.0,
                        spec.points, "correct" if outcome.passed else outcome.message,
@@ -117,6 +118,10 @@ def _score_calls(spec: CheckSpec, expected: Any, results: Any, inputs: list) -> 
                            spec.hidden)
     explicit = len(spec.calls or [])
     expected = list(expected) if isinstance(expected, list) else [MISSING] * len(results)
+    if len(results) != len(expected) or (inputs and len(results) != len(inputs)):
+        return CheckResult(spec.question, ERROR, 0.0, spec.points,
+                           f"{len(results)} results for {len(expected)} calls: every call "
+                           "must report its result", None, spec.hidden)
     checked = 0
     for number, result in enumerate(results):
         want = expected[number] if number < len(expected) else MISSING
@@ -126,8 +131,7 @@ def _score_calls(spec: CheckSpec, expected: Any, results: Any, inputs: list) -> 
         if want is MISSING:
             continue
         checked += 1
-        outcome = compare(want, result.get("value"), context_of(spec),
-                          reveal=not spec.hidden and number < explicit, mistakes=_mistakes(spec))
+        outcome = compare(want, result.get("value"), context_of(spec), _mistakes(spec))
         if not outcome.passed:
             return CheckResult(spec.question, FAILED, 0.0, spec.points,
                                f"{shown}: {outcome.message}", outcome.hint, spec.hidden)

@@ -328,10 +328,11 @@ def _bound_names(node: ast.stmt) -> set[str]:
 def written_literals(sources: list[str], names: list[str]) -> dict[str, Any]:
     """For each name, the literal its last top-level binding in ``sources`` assigns.
 
-    A name bound any other way last (computed, copied, rebound in a loop, imported, ...) or
-    never bound maps to ``NOT_LITERAL``: a prediction must be written out, not computed.
+    A name bound any other way last (computed, copied, rebound in a loop, imported, ...) maps
+    to ``NOT_LITERAL``: a prediction must be written out, not computed. A name never bound is
+    left out.
     """
-    found = {name: NOT_LITERAL for name in names}
+    found: dict[str, Any] = {}
     for source in sources:
         try:
             tree = ast.parse(source)

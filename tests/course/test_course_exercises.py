@@ -220,3 +220,34 @@ def test_a_typical_mistake_loses_points_with_feedback_that_names_it(name, questi
     assert any(hint in line for line in result["feedback"]), result["feedback"]
     earlier = [q for qid, q in record["questions"].items() if qid < question]
     assert all(q["points"] == q["max_points"] for q in earlier), earlier
+
+
+# Prediction questions: the learner writes the values out. Copying what the notebook computes
+# (the `observed` values right above) scores nothing, in the grader as in the notebook.
+COPIES = [
+    ("01_tensors_and_requires_grad.ipynb", "01.q2",
+     'is_leaf = {"p": True, "q": True, "r": False, "s": False, "t": True, "u": False}',
+     "is_leaf = {name: x.is_leaf for name, x in tensors.items()}"),
+    ("02_backward_and_the_chain_rule.ipynb", "02.q2",
+     'predicted = {"x": None, "w": 28.0, "g": 14.0}', "predicted = dict(observed)"),
+    ("03_accumulation_and_zero_grad.ipynb", "03.q2",
+     "predicted = [4.0, 8.0, 12.0, 0.0, 3.0, 5.0]", "predicted = observed"),
+]
+
+
+@pytest.mark.parametrize("name, question, written, copied", COPIES, ids=[c[1] for c in COPIES])
+def test_a_prediction_copied_from_the_notebooks_own_values_scores_nothing(name, question, written,
+                                                                        copied, tmp_path):
+    nb = nbformat.read(solution_of(name), as_version=4)
+    [cell] = [cell for cell in nb.cells if cell.cell_type == "code" and written in cell.source]
+    cell.source = cell.source.replace(written, copied)
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    nbformat.write(nb, submissions / "copier.ipynb")
+    [record] = grade(submissions, load_assignment(solution_of(name)), tmp_path / "grades.csv",
+                     workers=1, limits=LIMITS, progress=False)
+    result = record["questions"][question]
+    assert result["points"] == 0, result
+    assert any("out as values" in line for line in result["feedback"]), result["feedback"]
+    others = [q for qid, q in record["questions"].items() if qid != question]
+    assert all(q["points"] == q["max_points"] for q in others), others

@@ -52,9 +52,10 @@ def _binop(fn: Any, reflected: Any = None) -> tuple[Any, Any]:
         return fn(self, other)
 
     def backward(self: Tensor, other: Any) -> Any:
-        other = _other(other)
-        if other is NotImplemented:
-            return NotImplemented
+        if not isinstance(other, _OPERANDS):
+            other = _other(other)
+            if other is NotImplemented:
+                return NotImplemented
         if isinstance(other, Tensor):
             return fn(other, self)
         return reflected(self, other) if reflected is not None else fn(self, other)
@@ -64,8 +65,11 @@ def _binop(fn: Any, reflected: Any = None) -> tuple[Any, Any]:
 
 def _iop(fn: Any) -> Any:
     def method(self: Tensor, other: Any) -> Any:
-        other = _other(other)
-        return NotImplemented if other is NotImplemented else inplace.apply_inplace(self, fn, other)
+        if not isinstance(other, _OPERANDS):
+            other = _other(other)
+            if other is NotImplemented:
+                return NotImplemented
+        return inplace.apply_inplace(self, fn, other)
 
     return method
 

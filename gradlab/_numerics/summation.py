@@ -198,9 +198,10 @@ def torch_mean(
     else:
         reduced = _dims(axis, x.ndim)
         count = math.prod([n for n, r in zip(x.shape, reduced) if r])
-    total = torch_sum(x, axis, keepdims, dtype)
+    total = np.asarray(torch_sum(x, axis, keepdims, dtype), dtype=target)  # a fresh array
     token = quiet()
     try:
-        return np.asarray(total / target.type(count), dtype=target)
+        np.divide(total, target.type(count), out=total)
     finally:
         restore(token)
+    return total

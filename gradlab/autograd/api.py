@@ -86,7 +86,9 @@ def backward(
     """Accumulate into ``.grad`` of the leaves (or of ``inputs``) the gradient of ``tensors``."""
     if grad_tensors is None and not create_graph and getattr(tensors, "_rg", False) and \
             tensors._data.size == 1 and tensors.grad_fn is not None:  # loss.backward()
-        edges, grads = [(tensors.grad_fn, tensors._output_nr)], [np.ones_like(tensors._data)]
+        seed = tensors._data  # a one of the loss's shape and dtype
+        seed = np.array(1, seed.dtype) if not seed.ndim else np.ones_like(seed)
+        edges, grads = [(tensors.grad_fn, tensors._output_nr)], [seed]
     else:
         edges, grads = _roots(_as_list(tensors), _grads_list(grad_tensors), create_graph)
     retain = create_graph if retain_graph is None else retain_graph

@@ -165,7 +165,7 @@ def execute(
     operation per input: a node recorded with ``_same`` (inputs shaped and typed like its
     output) skips the shape and dtype check when its backward returned plain arrays.
     """
-    roots = list(dict.fromkeys(node for node, _ in edges))
+    roots = [edges[0][0]] if len(edges) == 1 else list(dict.fromkeys(n for n, _ in edges))
     first, order, after, needed = _schedule(roots, capture)
     captured: list[Any] = [None] * len(capture or ())
     want: dict[Node, list] = {}

@@ -30,7 +30,7 @@ def _multi_output(a: Tensor, parts: list[np.ndarray], node_cls: type[Node], **at
     """Wrap several outputs of one operation; they share one node, as ``output_nr`` 0, 1, ..."""
     node = None
     if STATE.enabled and a._rg:
-        node = node_cls((edge(a),), tuple((p.shape, p.dtype) for p in parts))
+        node = node_cls((edge(a),), tuple([(p.shape, p.dtype) for p in parts]))
         node.__dict__.update(attrs)
     vc, base = a._vc, (a._base if a._base is not None else a)
     outs = []

@@ -4,6 +4,8 @@ autograd, ops, nn/optim, plot/grading; and no module of the core imports inside 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,11 @@ def test_the_core_imports_nothing_inside_functions(module: str, path: Path) -> N
             inside += [ast.unparse(n) for n in ast.walk(fn)
                        if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert not inside, f"{module} imports inside a function: {inside}"
+
+
+def test_import_gradlab_loads_no_plotting_library() -> None:
+    """``import gradlab`` stays light: matplotlib (and nn, optim, plot, grading) load on use."""
+    code = ("import sys, gradlab; print(sorted(m for m in ('matplotlib', 'gradlab.plot', "
+            "'gradlab.grading', 'gradlab.nn', 'gradlab.optim') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

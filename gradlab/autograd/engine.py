@@ -1,15 +1,17 @@
 """The backward engine: runs the graph from the outputs to the leaves, without recursion.
 
 ``backward()`` and ``autograd.grad()`` (``gradlab/autograd/api.py``) both call ``execute``:
-collect the nodes the outputs reach (an iterative walk), run them newest first (PyTorch's
-ready-queue order), and sum gradients that meet at a node. The one place that undoes
+count how many edges lead into each node (an iterative depth-first walk), then run nodes whose
+gradients are complete, most recent first (Kahn's algorithm with PyTorch's ordering), summing
+gradients that meet at a node. The one place that undoes
 broadcasting is ``sum_to``: a gradient shaped like a broadcast result is summed back to the
 shape of the tensor it belongs to.
 """
 
 from __future__ import annotations
 
-import operator
+import heapq
+import itertools
 import warnings
 from typing import Any
 
@@ -67,61 +69,36 @@ def _cast(g: Any, np_dtype: np.dtype) -> Any:
     return g if g.dtype == np_dtype else g.astype(np_dtype)
 
 
-def _schedule(roots: list[Node], capture: list | None) -> tuple[list, list, dict, set | None]:
-    """The nodes to run, most recent first, and the leaves' accumulators to run after each.
+def _dependencies(roots: list[Node], capture: list | None) -> tuple[dict, set | None]:
+    """For each reachable node, how many edges bring it gradients (an iterative DFS).
 
-    PyTorch's ready queue runs the ready node with the highest sequence number. An edge always
-    leads to an older node, so the newest node not yet run is always ready: the queue's order
-    is simply the nodes sorted by sequence number, newest first. ``AccumulateGrad`` (sequence
-    number infinity) runs as soon as it is ready, right after the last node that feeds it.
     With ``capture`` (``autograd.grad``), only nodes from which a captured edge can be reached
-    run: the rest of the graph is not touched.
+    are counted: the rest of the graph is not run at all.
     """
-    parents: dict[Node, list[Node]] = {}  # who feeds whom: for leaves, or all with capture
-    every = capture is not None
+    deps: dict[Node, int] = {}
+    parents: dict[Node, list[Node]] = {}
     seen, stack = set(roots), list(roots)
-    while stack:  # an iterative walk: no recursion limit on long graphs
+    while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is not None:
-                if every or type(nxt) is AccumulateGrad:
-                    if nxt in parents:
-                        parents[nxt].append(node)
-                    else:
-                        parents[nxt] = [node]
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if capture is not None:
+                    parents.setdefault(nxt, []).append(node)
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
-    needed = None
-    if capture is not None:
-        needed = {n for n, _ in capture}
-        stack = list(needed)
-        while stack:
-            for p in parents.get(stack.pop(), ()):
-                if p not in needed:
-                    needed.add(p)
-                    stack.append(p)
-        seen = needed = needed & seen  # a captured edge the outputs never reach gets None
-    order = [n for n in seen if type(n) is not AccumulateGrad]
-    order.sort(key=_SEQ, reverse=True)
-    after: dict[Node, list[Node]] = {}
-    first = [acc for acc in roots if type(acc) is AccumulateGrad and acc not in parents and
-             (needed is None or acc in needed)]  # a leaf itself differentiated: runs first
-    for acc, feeders in parents.items():
-        if type(acc) is AccumulateGrad and (needed is None or acc in needed):
-            if needed is not None:
-                feeders = [p for p in feeders if p in needed]
-            if feeders:
-                last = min(feeders, key=_SEQ)
-                after.setdefault(last, []).append(acc)
-    for last, accs in after.items():
-        if len(accs) > 1:  # several ready at once: in the order the last edges reach them
-            edges = [n for n, _ in last.next_functions]
-            accs.sort(key=lambda a: len(edges) - edges[::-1].index(a))
-    return first, order, after, needed
-
-
-_SEQ = operator.attrgetter("_seq")
+    if capture is None:
+        return deps, None
+    needed = {n for n, _ in capture}
+    stack = list(needed)
+    while stack:
+        for p in parents.get(stack.pop(), ()):
+            if p not in needed:
+                needed.add(p)
+                stack.append(p)
+    deps = {c: sum(1 for p in parents[c] if p in needed) for c in parents if c in needed}
+    return deps, needed
 
 
 def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
@@ -161,74 +138,68 @@ def execute(
 
     With ``capture``, record the total gradient arriving at each captured edge and leave the
     leaves' ``.grad`` alone (that is ``autograd.grad``); without it, accumulate into leaves.
-    Per node the common case costs a dictionary pop, the node's own backward and one list
-    operation per input: a node recorded with ``_same`` (inputs shaped and typed like its
-    output) skips the shape and dtype check when its backward returned plain arrays.
+    Per node the common case costs a heap pop, the node's own backward and a few list and
+    dictionary operations per input: a node recorded with ``_same`` (inputs shaped and typed
+    like its output) skips the shape and dtype check when its backward returned arrays.
     """
     roots = [edges[0][0]] if len(edges) == 1 else list(dict.fromkeys(n for n, _ in edges))
-    first, order, after, needed = _schedule(roots, capture)
+    deps, needed = _dependencies(roots, capture)
     captured: list[Any] = [None] * len(capture or ())
     want: dict[Node, list] = {}
     for i, edge in enumerate(capture or ()):
         want.setdefault(edge[0], []).append((edge[1], i))
+
     buffers: dict[Node, list[Any]] = {}
     for (node, nr), g in zip(edges, grads):
         buf = buffers.setdefault(node, [None] * len(node._meta))
         buf[nr] = g if buf[nr] is None else buf[nr] + g
+    tie = itertools.count()  # equal sequence numbers (leaves) run in the order they got ready
+    ready = [(-n._seq, next(tie), n) for n in roots if deps.get(n, 0) == 0]
+    heapq.heapify(ready)  # the ready node of the latest operation runs first, as in PyTorch
 
     prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
     STATE.enabled = EXEC.create_graph = create_graph
     token = quiet()  # inf and nan gradients pass silently, as in PyTorch
     try:
-        for acc in first:
-            _leaf(acc, buffers.pop(acc, None), want, captured, capture, needed, retain_graph)
-        for node in order:
-            out_grads = buffers.pop(node, None)
+        while ready:
+            node = heapq.heappop(ready)[2]
+            out_grads = buffers.pop(node, None) or [None] * len(node._meta)
             if node._pre_hooks is not None or node._retained is not None:
-                out_grads = _pre_hooks(node, out_grads or [None] * len(node._meta))
+                out_grads = _pre_hooks(node, out_grads)
             if want and node in want:
                 for nr, i in want[node]:
-                    captured[i] = out_grads[nr] if out_grads else None
-            if out_grads is not None and (out_grads[0] is not None if len(out_grads) == 1
-                                          else not _all_none(out_grads)):
-                if len(out_grads) > 1:
-                    for nr, g in enumerate(out_grads):
-                        if g is None:  # an unused output of a multi-output node gets zeros
-                            shape, dt = node._meta[nr]
-                            out_grads[nr] = _zeros(shape, dt, create_graph)
+                    captured[i] = out_grads[nr]
+            if out_grads[0] is None if len(out_grads) == 1 else _all_none(out_grads):
+                in_grads: Any = (None,) * len(node.next_functions)
+            elif type(node) is AccumulateGrad:  # a leaf: add into .grad (not for autograd.grad)
+                if capture is None:
+                    if node._hooks or ANOMALY.enabled:
+                        _run(node, out_grads, needed, retain_graph)
+                    else:
+                        node.apply(out_grads[0])
+                continue
+            else:
+                for nr, g in enumerate(out_grads):
+                    if g is None:  # an unused output of a multi-output node gets zeros
+                        shape, dt = node._meta[nr]
+                        out_grads[nr] = _zeros(shape, dt, create_graph)
                 in_grads = _run(node, out_grads, needed, retain_graph)
-                for (nxt, nr), g in zip(node.next_functions, in_grads):
-                    if g is None or nxt is None or (needed is not None and nxt not in needed):
-                        continue
+            for (nxt, nr), g in zip(node.next_functions, in_grads):
+                if nxt is None or (needed is not None and nxt not in needed):
+                    continue
+                if g is not None:
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * len(nxt._meta)
-                        buf[nr] = g
-                    else:
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
-            if node in after:
-                for acc in after[node]:
-                    _leaf(acc, buffers.pop(acc, None), want, captured, capture, needed,
-                          retain_graph)
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if not left:
+                    heapq.heappush(ready, (-nxt._seq, next(tie), nxt))
     finally:
         restore(token)
         STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
     return captured
-
-
-def _leaf(acc: Node, out_grads: list | None, want: dict, captured: list, capture: Any,
-          needed: set | None, retain_graph: bool) -> None:
-    """A leaf's ``AccumulateGrad``, run as soon as its last gradient has arrived."""
-    if acc._pre_hooks is not None or acc._retained is not None:
-        out_grads = _pre_hooks(acc, out_grads or [None])
-    if want and acc in want:
-        for nr, i in want[acc]:
-            captured[i] = out_grads[nr] if out_grads else None
-    if capture is None and out_grads is not None and out_grads[0] is not None:
-        if acc._hooks or ANOMALY.enabled:
-            _run(acc, out_grads, needed, retain_graph)
-        else:
-            acc.apply(out_grads[0])
 
 
 def _run(node: Node, out_grads: list[Any], needed: set | None, retain_graph: bool) -> Any:

@@ -36,9 +36,11 @@ lab: $(STAMP) kernel
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg
 
 # Unit and property tests, then every stored notebook output re-checked by nbval (one notebook
-# per worker: --dist loadscope keeps a notebook's cells together, in order).
+# per worker: --dist loadscope keeps a notebook's cells together, in order). bubblewrap is
+# installed first: the grader's isolation without root is tested as an unprivileged user.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	bash tools/install_bwrap.sh
 	$(BIN)/python -m pytest -n auto tests
 	$(BIN)/python -m pytest -n auto --dist loadscope $(NBVAL) notebooks $(wildcard solutions/*.ipynb)
 

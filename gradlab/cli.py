@@ -56,8 +56,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="memory limit of a learner's code, such as 512M or 2G (default: 2G)")
     grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="grade on a Dask cluster, e.g. tcp://scheduler:8786")
-    grade.add_argument("--isolation", choices=("auto", "namespaces", "basic"), default="auto",
-                       help="sandbox strength; 'namespaces' needs root (default: auto)")
+    grade.add_argument("--isolation", choices=("auto", "namespaces", "bubblewrap"),
+                       default="auto",
+                       help="how sandboxes are isolated: 'namespaces' (as root), 'bubblewrap' "
+                            "(without root), or 'auto', the one available (default); where "
+                            "neither is, grading stops and says how to get one")
+    grade.add_argument("--unsafe-no-isolation", action="store_true",
+                       help="UNSAFE: run the submissions' code as your own user, able to read "
+                            "your files (solutions included), signal your processes and "
+                            "rewrite the gradebook; only for notebooks you trust")
     grade.add_argument("--learner-pattern", default=None, metavar="REGEX",
                        help="regex with a (?P<learner>...) group to read learner ids from names")
     grade.add_argument("--fresh", action="store_true",
@@ -87,34 +94,51 @@ def _grade(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gradlab.grading.batch import grade
+    from gradlab.grading.escape import visible
     from gradlab.grading.limits import Limits, parse_size
 
     limits = Limits(timeout=args.timeout, memory=parse_size(args.memory),
-                    isolation=args.isolation)
+                    isolation="basic" if args.unsafe_no_isolation else args.isolation)
     json_path = args.json
     if json_path == "":
         json_path = str(Path(args.out).with_suffix(".json"))
+    if args.unsafe_no_isolation:
+        print("gradlab grade: warning: --unsafe-no-isolation: the submissions' code runs as "
+              "you, can read your files and kill your processes", file=sys.stderr)
+    skipped: list[str] = []
     records = grade(args.submissions, args.assignment, args.out, json_path=json_path,
                     solutions=args.solutions, workers=args.workers, limits=limits,
                     scheduler=args.scheduler, fresh=args.fresh, progress=not args.no_progress,
-                    learner_pattern=args.learner_pattern)
+                    learner_pattern=args.learner_pattern, skipped=skipped)
     graded = sum(record["status"] == "graded" for record in records)
-    print(f"{len(records)} submissions, {graded} graded without problems -> {args.out}")
-    for record in records:
+    print(f"{len(records)} submissions, {graded} graded without problems -> {visible(args.out)}")
+    for record in records:  # learners write names, messages and stderr: never print them raw
         if record["status"] != "graded":
-            print(f"  {record['learner']}: {record['status']}: {record['reason']}")
+            print(f"  {visible(record['learner'])}: {record['status']}: "
+                  f"{visible(str(record['reason']))}")
+        for note in record.get("notes", []):
+            print(f"  {visible(record['learner'])}: {visible(str(note))}")
+    for note in skipped:
+        print(f"  {visible(note)}")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gradlab`` console command."""
     args = _parser().parse_args(argv)
+    from gradlab.grading.bubblewrap import IsolationUnavailable
     from gradlab.grading.spec import AuthoringError
 
     try:
         return _assign(args) if args.command == "assign" else _grade(args)
+    except IsolationUnavailable as error:
+        print(f"gradlab grade: error: {error}\nTo grade anyway, with no isolation (only "
+              "notebooks you trust): --unsafe-no-isolation", file=sys.stderr)
+        return 2
     except (AuthoringError, FileNotFoundError, ValueError) as error:
-        print(f"gradlab {args.command}: error: {error}", file=sys.stderr)
+        from gradlab.grading.escape import visible
+
+        print(f"gradlab {args.command}: error: {visible(str(error))}", file=sys.stderr)
         return 2
 
 

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from .assignment import Assignment, find_solution, load_assignment
+from .bubblewrap import IsolationUnavailable, resolve_isolation
 from .execute import execute
 from .gradebook import Gradebook
+from .kernel import CRASHED
 from .limits import Limits
 from .plan import make_plan
 from .reference import compute_references
@@ -39,10 +41,14 @@ def grade_submission(submission: Submission, assignment: Assignment, limits: Lim
             plan = make_plan(assignment, notebook)
             execution = execute(plan, limits, {"submission.ipynb": data})
             record = score_submission(assignment, plan, execution)
+    except IsolationUnavailable:
+        raise  # a (Dask) worker that cannot isolate grades nothing rather than zeros
     except Exception as error:  # a grader bug costs one record, not the batch
         record = grader_error(assignment, error)
     record.update(learner=submission.learner, file=submission.name,
                   assignment=assignment.name, seconds=round(time.monotonic() - started, 3))
+    if submission.notes:
+        record["notes"] = list(submission.notes)
     return record
 
 
@@ -56,34 +62,69 @@ def _die_with_grader() -> None:
         pass
 
 
+def _graded_in_pool(submission: Submission, assignment: Assignment, limits: Limits,
+                    markers: str) -> dict:
+    """A pool task: say which submission this worker started (a file named after the worker),
+    then grade it. After a crash of the pool the markers tell who was being graded."""
+    with open(os.path.join(markers, str(os.getpid())), "w", encoding="utf-8") as marker:
+        marker.write(submission.learner)
+    return grade_submission(submission, assignment, limits)
+
+
+def _started(markers: str) -> set[str]:
+    started = set()
+    for name in os.listdir(markers):
+        try:
+            with open(os.path.join(markers, name), encoding="utf-8") as marker:
+                started.add(marker.read())
+        except OSError:
+            pass
+    return started
+
+
 def _local(pending: list[Submission], assignment: Assignment, limits: Limits,
            workers: int) -> Iterator[dict]:
-    """A process pool; a worker that dies is replaced and its submission tried once more."""
+    """A process pool. When a worker dies (killed by a submission, or out of memory), the pool
+    breaks and every unfinished submission with it: those no worker had started go to a
+    fresh pool; those being graded are graded again one at a time, each in a pool of its
+    own, so only a submission that kills its own worker again is recorded as crashed."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
-    tries: dict[str, int] = {}
-    queue = list(pending)
-    while queue:
-        # fork: workers need nothing from __main__, so unguarded scripts work too
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
-                                 initializer=_die_with_grader) as pool:
-            futures = {pool.submit(grade_submission, s, assignment, limits): s for s in queue}
-            queue = []
-            for future in as_completed(futures):
-                submission = futures[future]
-                try:
-                    yield future.result()
-                except BrokenProcessPool as error:
-                    tries[submission.learner] = tries.get(submission.learner, 0) + 1
-                    if tries[submission.learner] >= 2:
-                        record = grader_error(assignment, error)
-                        record.update(learner=submission.learner, file=submission.name,
-                                      assignment=assignment.name, seconds=0.0)
-                        yield record
-                    else:
-                        queue.append(submission)
+    queue, suspects = list(pending), []
+    with tempfile.TemporaryDirectory(prefix="gradlab-pool-") as markers:
+        while queue or suspects:
+            alone = not queue
+            batch = [suspects.pop(0)] if alone else queue
+            queue = [] if not alone else queue
+            for name in os.listdir(markers):
+                os.unlink(os.path.join(markers, name))
+            broken = []
+            # fork: workers need nothing from __main__, so unguarded scripts work too
+            with ProcessPoolExecutor(max_workers=1 if alone else workers,
+                                     mp_context=get_context("fork"),
+                                     initializer=_die_with_grader) as pool:
+                futures = {pool.submit(_graded_in_pool, s, assignment, limits, markers): s
+                           for s in batch}
+                for future in as_completed(futures):
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        broken.append(futures[future])
+            if broken and alone:
+                record = invalid_record(
+                    assignment, "the grader's worker process died while grading this "
+                    "submission, in the shared pool and again alone: killed by its code, or out "
+                    "of memory", CRASHED)
+                record.update(learner=broken[0].learner, file=broken[0].name,
+                              assignment=assignment.name, seconds=0.0)
+                yield record
+            elif broken:
+                started = _started(markers)
+                running = [s for s in broken if s.learner in started] or broken
+                suspects += running
+                queue += [s for s in broken if s not in running]
 
 
 def _dask(pending: list[Submission], assignment: Assignment, limits: Limits,
@@ -116,7 +157,8 @@ def grade(submissions: str | Path, assignment: str | Path | Assignment,
           out: str | Path = "grades.csv", *, json_path: str | Path | None = None,
           solutions: str | Path = "solutions", workers: int | None = None,
           limits: Limits | None = None, scheduler: Any = None, fresh: bool = False,
-          progress: bool = True, learner_pattern: str | None = None) -> list[dict]:
+          progress: bool = True, learner_pattern: str | None = None,
+          skipped: list[str] | None = None) -> list[dict]:
     """Grade a folder, a folder of learner folders, or an LMS zip; return every record.
 
     Args:
@@ -126,22 +168,27 @@ def grade(submissions: str | Path, assignment: str | Path | Assignment,
         out: the CSV gradebook; the journal ``<out>.jsonl`` beside it makes runs resumable.
         json_path: also write one JSON document with all records and feedback.
         workers: local processes (default: one per CPU).
-        limits: time, memory and isolation limits of each submission.
+        limits: time, memory and isolation limits of each submission. Isolation "auto"
+            raises :class:`~gradlab.grading.bubblewrap.IsolationUnavailable` where nothing
+            isolates; "basic" (no isolation) is for notebooks you trust.
         scheduler: a ``dask.distributed`` scheduler address or ``Client``.
         fresh: forget earlier results instead of resuming.
         learner_pattern: a regex with a ``(?P<learner>...)`` group for file names.
+        skipped: receives the zip members that belong to no learner and were not unpacked
+            (everything else skipped is in the ``notes`` of its learner's record).
     """
     from tqdm.auto import tqdm
 
     if not isinstance(assignment, Assignment):
         assignment = load_assignment(find_solution(str(assignment), solutions))
     limits = limits or Limits()
-    if limits.isolation == "namespaces" and os.geteuid() != 0:
-        raise ValueError("isolation 'namespaces' needs root: run as root, or use 'auto'")
+    if scheduler is None:  # refuse before anything runs (Dask workers decide for themselves)
+        limits = dataclasses.replace(limits, isolation=resolve_isolation(limits.isolation))
     compute_references(assignment, limits)
     book = Gradebook(out, assignment, json_path, fresh=fresh)
     with tempfile.TemporaryDirectory(prefix="gradlab-submissions-") as workdir:
-        found = find_submissions(submissions, workdir, learner_pattern, assignment.name)
+        found = find_submissions(submissions, workdir, learner_pattern, assignment.name,
+                                 skipped)
         done = book.graded()
         pending = [s for s in found if s.learner not in done]
         bar = tqdm(total=len(found), initial=len(found) - len(pending), unit="notebook",

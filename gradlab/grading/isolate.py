@@ -64,9 +64,17 @@ def _bind(source: str, target: str, read_only: bool = True) -> None:
 
 
 def python_paths() -> list[str]:
-    """Folders the learner's Python needs: the installation, sys.path and gradlab itself."""
-    paths = [sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix]
-    paths += [entry for entry in sys.path if os.path.isabs(entry) and os.path.exists(entry)]
+    """Folders the learner's Python needs: the installation, its library folders on sys.path
+    and gradlab itself. Other sys.path entries (a project root put there by a test runner or
+    an old-style editable install) are left out: they may hold the solutions."""
+    prefixes = [sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix]
+    paths = list(prefixes)
+    for entry in sys.path:
+        if not (os.path.isabs(entry) and os.path.exists(entry)):
+            continue
+        if any(_inside(entry, prefix) for prefix in prefixes) or os.path.basename(
+                entry.rstrip("/")) in ("site-packages", "dist-packages"):
+            paths.append(entry)
     spec = importlib.util.find_spec("gradlab")
     if spec is not None:
         paths += list(spec.submodule_search_locations or [])
@@ -77,7 +85,7 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def _distinct(paths: list[str]) -> list[str]:
+def distinct(paths: list[str]) -> list[str]:
     """Drop paths already visible through a system folder or another path in the list."""
     covered = [os.path.realpath(p) for p in SYSTEM_PATHS if os.path.exists(p)]
     kept: list[str] = []
@@ -116,7 +124,7 @@ def build_root(root: str, disk: int, uid: int | None, gid: int | None,
     for number, name in enumerate(("stdin", "stdout", "stderr")):
         os.symlink(f"/proc/self/fd/{number}", f"{root}/dev/{name}")
     os.symlink("/proc/self/fd", root + "/dev/fd")
-    for path in _distinct(python_paths()):
+    for path in distinct(python_paths()):
         _bind(path, root + path)
     # exist_ok: the project (so gradlab and its venv) may itself live under /tmp or /home
     os.makedirs(root + "/proc", exist_ok=True)

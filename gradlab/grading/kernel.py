@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answers import MAX_ANSWER_BYTES, MAX_ITEMS, Invalid, decode
+from .bubblewrap import bwrap_command, resolve_isolation
 from .limits import Limits
 from .users import SandboxUser, kill_all_processes_of
 
@@ -236,6 +237,10 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
     its checks included, is skipped. ``skip_checks`` are checks already answered.
     """
     cuts = dict(cuts or {})
+    isolation = resolve_isolation(limits.isolation)
+    command = [sys.executable, "-I", str(RUNNER)]
+    if isolation == "bubblewrap":
+        command = bwrap_command(limits) + command
     workdir = tempfile.mkdtemp(prefix="gradlab-sandbox-")
     read_fd, write_fd = os.pipe()
     process = None
@@ -249,13 +254,13 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
             "env": BASE_ENV,
             "limits": {"memory": limits.memory, "cpu": limits.cpu_seconds,
                        "processes": limits.processes, "file_size": limits.file_size},
-            "sandbox": {"isolation": limits.isolation, "workdir": workdir, "disk": limits.disk,
+            "sandbox": {"isolation": isolation, "workdir": workdir, "disk": limits.disk,
                         "uid": user.uid if user else None, "gid": user.gid if user else None,
                         "files": {name: base64.b64encode(data).decode("ascii")
                                   for name, data in files.items()}},
         }
         process = subprocess.Popen(
-            [sys.executable, "-I", str(RUNNER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, pass_fds=(write_fd,), start_new_session=True, env=BASE_ENV,
             cwd="/")
         os.close(write_fd)

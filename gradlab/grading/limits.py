@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
-ISOLATION_LEVELS = ("auto", "namespaces", "basic")
+ISOLATION_LEVELS = ("auto", "namespaces", "bubblewrap", "basic")
 
 
 def parse_size(text: str | int) -> int:
@@ -32,8 +32,10 @@ class Limits:
         file_size: the largest file the learner's code may write (RLIMIT_FSIZE).
         disk: size of the sandbox's private, in-memory file system.
         startup: seconds the sandbox may take to start.
-        isolation: "namespaces" (private root, pid and network namespaces; needs root),
-            "basic" (limits and a scratch folder only) or "auto" (namespaces when possible).
+        isolation: "auto" (the strongest available: "namespaces" as root, else
+            "bubblewrap"; an error where neither works), "namespaces" (gradlab's own
+            namespaces, as root), "bubblewrap" (user namespaces, without root) or "basic"
+            (limits and a scratch folder only: no isolation, for trusted notebooks).
     """
 
     timeout: float = 60.0

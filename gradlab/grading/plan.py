@@ -15,7 +15,7 @@ from typing import Any
 from .answers import encode
 from .assignment import ROLE_ANSWER, ROLE_CHECK, Assignment, source_of
 from .inputs import call_inputs, literal_to_plain
-from .spec import NOT_LITERAL, check_cell_question, written_literals
+from .spec import NOT_LITERAL, check_cell_question, solution_regions, written_literals
 
 
 @dataclass
@@ -66,9 +66,36 @@ def _answer_question(cell: Any, assignment: Assignment) -> str | None:
     return role.question if role is not None and role.role == ROLE_ANSWER else None
 
 
+def given_lines(assignment: Assignment, question: str) -> str | None:
+    """The lines the exercise gives above the learner's code in a question's answer cell
+    (``params = np.array([w, b])``): the solution's lines above its first solution region,
+    when that region is not indented (else they open a block, such as a ``def``)."""
+    for role in assignment.cells:
+        if role.role == ROLE_ANSWER and role.question == question:
+            source = source_of(assignment.notebook.cells[role.index])
+            regions = solution_regions(source)
+            if regions and not regions[0][2] and regions[0][0] > 0:
+                return "\n".join(source.splitlines()[: regions[0][0]])
+    return None
+
+
+def _split_given(source: str, given: str | None) -> list[str]:
+    """An answer cell as [its given lines, the rest] when it starts with them unchanged, so
+    that a crash in the learner's part replays the given lines; else the cell as it is."""
+    if given and source.startswith(given + "\n") and source[len(given) + 1:].strip():
+        return [given, source[len(given) + 1:]]
+    return [source]
+
+
 def make_plan(assignment: Assignment, submission: Any) -> Plan:
-    """Build the run plan of a (validated) submission notebook."""
+    """Build the run plan of a (validated) submission notebook.
+
+    An answer cell that starts with the lines the exercise gives is run as two cells, the
+    given lines, then the rest (skipped if the given lines raised, as in one cell): when
+    the rest hangs or crashes, the replay still runs the given lines for later questions.
+    """
     code: list[str] = []
+    continued: set[int] = set()
     anchors: dict[str, int] = {}
     after_answer: dict[str, int] = {}
     for cell in submission.cells:
@@ -79,8 +106,11 @@ def make_plan(assignment: Assignment, submission: Any) -> Plan:
             if question and question not in anchors:
                 anchors[question] = len(code)
             continue
-        code.append(source_of(cell))
         answered = _answer_question(cell, assignment)
+        parts = _split_given(source_of(cell), given_lines(assignment, answered) if answered
+                             else None)
+        continued.update(range(len(code) + 1, len(code) + len(parts)))
+        code += parts
         if answered:
             after_answer[answered] = len(code)
     order = list(assignment.questions)
@@ -94,7 +124,7 @@ def make_plan(assignment: Assignment, submission: Any) -> Plan:
         if question not in points:
             later = [points[q] for q in order[number + 1:] if q in points]
             points[question] = min(later) if later else len(code)
-    return _assemble(assignment, code, points)
+    return _assemble(assignment, code, points, continued)
 
 
 def _literals(sources: list[str], names: list[str]) -> dict:
@@ -106,7 +136,8 @@ def _literals(sources: list[str], names: list[str]) -> dict:
                        if value is not NOT_LITERAL}}
 
 
-def _assemble(assignment: Assignment, code: list[str], points: dict[str, int]) -> Plan:
+def _assemble(assignment: Assignment, code: list[str], points: dict[str, int],
+              continued: set[int] = frozenset()) -> Plan:
     plan, segment = Plan([]), 0
     by_position: dict[int, list[str]] = {}
     for question in assignment.questions:
@@ -131,5 +162,7 @@ def _assemble(assignment: Assignment, code: list[str], points: dict[str, int]) -
             segment += 1
         if position < len(code):
             plan.cells.append({"kind": "code", "segment": segment, "source": code[position]})
+            if position in continued:
+                plan.cells[-1]["continues"] = True
     plan.cells = [cell for cell in plan.cells if cell["segment"] in plan.segments]
     return plan

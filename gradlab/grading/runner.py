@@ -79,30 +79,28 @@ def preload(names: tuple[str, ...] = ("numpy", "gradlab")) -> None:
 
 
 def isolate(job: dict, isolation):
-    """Enter namespaces when allowed; return the mode and, in the sandbox, never the parents."""
+    """Enter the isolation the grader chose; return its name (in the sandbox, never the
+    parents). Under bubblewrap the namespaces and the file system are already there."""
     sandbox = job["sandbox"]
     files = {name: base64.b64decode(data) for name, data in sandbox["files"].items()}
-    wanted = sandbox["isolation"]
-    if wanted != "basic" and os.geteuid() == 0:
-        try:
-            isolation.enter_namespaces()
-        except OSError as error:  # e.g. a container without CAP_SYS_ADMIN
-            if wanted == "namespaces":
-                raise
-            sys.stderr.write(f"gradlab: namespaces unavailable ({error}); basic isolation\n")
-        else:
-            isolation.build_root(sandbox["workdir"], sandbox["disk"], sandbox["uid"],
-                                 sandbox["gid"], files)
-            _supervise(isolation)  # returns only in the child
-            isolation.enter_root(sandbox["workdir"])
-            _supervise(isolation)
-            return "namespaces"
-    preload(BASIC_PRELOAD)
-    os.chdir(sandbox["workdir"])
+    mode = sandbox["isolation"]
+    if mode == "namespaces":
+        isolation.enter_namespaces()
+        isolation.build_root(sandbox["workdir"], sandbox["disk"], sandbox["uid"],
+                             sandbox["gid"], files)
+        _supervise(isolation)  # returns only in the child
+        isolation.enter_root(sandbox["workdir"])
+        _supervise(isolation)
+        return mode
+    if mode == "bubblewrap":
+        os.chdir(isolation.HOME)
+    else:
+        preload(BASIC_PRELOAD)
+        os.chdir(sandbox["workdir"])
     for name, data in files.items():
         with open(os.path.basename(name), "wb") as handle:
             handle.write(data)
-    return "basic"
+    return mode if mode == "bubblewrap" else "basic"
 
 
 def _supervise(isolation) -> None:
@@ -210,13 +208,16 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
             raise CellTimeout()
 
     signal.signal(signal.SIGALRM, on_alarm)
-    segment, deadline = None, 0.0
+    segment, deadline, raised = None, 0.0, False
     for index, cell in enumerate(job["cells"]):
         if index >= cuts.get(cell["segment"], index + 1):
             continue  # this cell hung or crashed before, or an earlier one in its segment
         if cell["segment"] != segment:
             segment, deadline = cell["segment"], _monotonic() + timeout
         channel.send(t="start", cell=index)
+        if cell.get("continues") and raised:  # the rest of a cell whose given lines raised
+            channel.send(t="end", cell=index, error=None, timeout=False)
+            continue
         error, timed_out = None, False
         try:
             armed[0] = True
@@ -237,6 +238,7 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
             _setitimer(signal.ITIMER_REAL, 0)
         if _getpid() != me:
             _exit(0)  # a fork of the learner's code must not run the rest of the notebook
+        raised = cell["kind"] == "code" and error is not None
         channel.send(t="end", cell=index, error=error, timeout=timed_out)
 
 

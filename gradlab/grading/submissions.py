@@ -8,30 +8,29 @@ with the reason instead of stopping the batch.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
-import shutil
+import stat
 import zipfile
-import zlib
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from .escape import visible
 from .names import assignment_id
+from .zips import IGNORED_PARTS, MAX_NOTEBOOK_BYTES, extract_zip, file_kind
 
-MAX_NOTEBOOK_BYTES = 64 << 20
-MAX_CELLS = 10_000
-MAX_ZIP_BYTES = 4 << 30
-MAX_ZIP_FILES = 50_000
 LMS_PATTERNS = (
     # Canvas: "smithjane_12345_67890_notebook.ipynb", late: "smithjane_LATE_12345_67890_..."
-    re.compile(r"^(?P<learner>[^_]+)(?:_LATE)?_\d+_\d+_.+$"),
+    re.compile(r"^(?P<learner>[^_]+)(?:_LATE)?_(?P<id>\d+)_\d+_.+$"),
     # Moodle: one folder per learner, "Jane Smith_123456_assignsubmission_file_"
-    re.compile(r"^(?P<learner>.+?)_\d+_assignsubmission_[a-z]+_?$"),
+    re.compile(r"^(?P<learner>.+?)_(?P<id>\d+)_assignsubmission_[a-z]+_?$"),
     # Blackboard: "Assignment 4_jsmith_attempt_2024-03-01-10-22-33_notebook.ipynb"
     re.compile(r"^.+?_(?P<learner>[^_]+)_attempt_\d{4}(?:-\d\d){5}(?:_.+)?$"),
 )
-IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
+MAX_CELLS = 10_000
 
 
 class InvalidNotebook(ValueError):
@@ -40,141 +39,185 @@ class InvalidNotebook(ValueError):
 
 @dataclass
 class Submission:
-    """One learner's notebook: where it is (or its bytes) and who it belongs to."""
+    """One learner's notebook: where it is (or its bytes) and who it belongs to.
+
+    ``notes`` says what the grader noticed while finding it (entries skipped because they
+    are not regular files, a name shared with another learner) and goes into the record.
+    """
 
     learner: str
     name: str
     path: str | None = None
     data: bytes | None = None
     problem: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def read_bytes(self) -> bytes:
-        """The notebook file's bytes (from memory when sent to a remote worker)."""
+        """The notebook file's bytes (from memory when sent to a remote worker).
+
+        The file is opened without following a link and must be a regular file: a link or
+        a FIFO planted after the submissions were listed is refused, never read or waited on.
+        """
         if self.data is not None:
             return self.data
         if self.path is None:
             raise InvalidNotebook(self.problem or "no notebook found")
-        path = Path(self.path)
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            fd = os.open(self.path, flags)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise InvalidNotebook(f"{self.name} is {file_kind(stat.S_IFLNK)}") from None
+            raise
+        with os.fdopen(fd, "rb") as handle:
+            kind = file_kind(os.fstat(fd).st_mode)
+            if kind:
+                raise InvalidNotebook(f"{self.name} is {kind}")
+            data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+        if len(data) > MAX_NOTEBOOK_BYTES:
             raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
-        return path.read_bytes()
+        return data
 
 
-def learner_id(name: str, pattern: str | None = None) -> str:
-    """Whose a file or folder is: ``pattern``'s learner group, an LMS name, or the stem."""
+def learner_key(name: str, pattern: str | None = None) -> tuple[str, str | None]:
+    """Whose a file or folder is, and the LMS's id of that learner when the name has one."""
     stem = name[: -len(".ipynb")] if name.endswith(".ipynb") else name
     patterns = ([re.compile(pattern)] if pattern else []) + list(LMS_PATTERNS)
     for regex in patterns:
         match = regex.match(name) or regex.match(stem)
         if match and match.groupdict().get("learner"):
-            return match.group("learner").strip()
-    return stem
+            return match.group("learner").strip(), match.groupdict().get("id")
+    return stem, None
 
 
-def _notebooks(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.ipynb")
-                  if p.is_file() and not IGNORED_PARTS & set(p.parts))
+def learner_id(name: str, pattern: str | None = None) -> str:
+    """Whose a file or folder is: ``pattern``'s learner group, an LMS name, or the stem."""
+    return visible(learner_key(name, pattern)[0])
+
+
+@dataclass
+class _Found:
+    """What the listing found for one learner key, before learners are named."""
+
+    books: list[tuple[str, str]] = field(default_factory=list)  # (name, path)
+    skipped: list[str] = field(default_factory=list)
+    problem: str | None = None
 
 
 def find_submissions(source: str | Path, workdir: str | Path | None = None,
-                     pattern: str | None = None, notebook_name: str | None = None
-                     ) -> list[Submission]:
-    """List the submissions in a folder or zip (zips are extracted safely into ``workdir``)."""
+                     pattern: str | None = None, notebook_name: str | None = None,
+                     skipped: list[str] | None = None) -> list[Submission]:
+    """List the submissions in a folder or zip (zips are extracted safely into ``workdir``).
+
+    Only regular files and folders inside ``source`` count: links, devices, FIFOs and
+    sockets are never followed or opened, and each one is reported by name in the notes of
+    the learner it belongs to (the learner's record says why when nothing else is left).
+    Zip members that belong to no learner (a path outside the archive) go to ``skipped``.
+    """
     source = Path(source)
     zipped = source.is_file() and zipfile.is_zipfile(source)
+    unpacked: dict[str, str] = {}
     if zipped:
         if workdir is None:
             raise ValueError("a zip of submissions needs a workdir to extract into")
-        source = extract_zip(source, Path(workdir) / "submissions")
+        source = extract_zip(source, Path(workdir) / "submissions", unpacked)
     if not source.is_dir():
         raise FileNotFoundError(f"{source} is neither a folder nor a zip of submissions")
-    entries = [p for p in source.iterdir() if p.name not in IGNORED_PARTS]
-    if zipped and len(entries) == 1 and entries[0].is_dir() and not _looks_like_learner(
-            entries[0]) and any(p.is_dir() or p.suffix == ".ipynb" for p in entries[0].iterdir()):
-        source = entries[0]  # the zip wraps everything in one folder
-        entries = [p for p in source.iterdir() if p.name not in IGNORED_PARTS]
-    found: dict[str, list[Submission]] = {}
-    for entry in sorted(entries):
-        if entry.is_dir():
-            learner = learner_id(entry.name, pattern)
-            books = _notebooks(entry)
-            if not books:
-                found.setdefault(learner, []).append(Submission(
-                    learner, entry.name, problem=f"no notebook in the folder {entry.name}"))
-            for book in books:
-                name = str(book.relative_to(source))
-                found.setdefault(learner, []).append(Submission(learner, name, str(book)))
-        elif entry.suffix == ".ipynb":
-            learner = learner_id(entry.name, pattern)
-            found.setdefault(learner, []).append(Submission(learner, entry.name, str(entry)))
-    return [_choose(options, notebook_name) for _, options in sorted(found.items())]
+    entries = _entries(source)
+    if zipped and len(entries) == 1 and entries[0].is_dir(follow_symlinks=False) and not (
+            _looks_like_learner(entries[0].name)) and any(
+            e.is_dir(follow_symlinks=False) or e.name.endswith(".ipynb")
+            for e in _entries(Path(entries[0].path))):
+        wrapper = entries[0].name  # the zip wraps everything in one folder
+        source = Path(entries[0].path)
+        entries = _entries(source)
+        unpacked = {name.split("/", 1)[1]: why for name, why in unpacked.items()
+                    if name.startswith(wrapper + "/")}
+    found: dict[tuple[str, str | None], _Found] = {}
+    for entry in entries:
+        key = learner_key(entry.name, pattern)
+        kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
+        if kind is None and entry.is_dir(follow_symlinks=False):
+            item = found.setdefault(key, _Found())
+            _walk(Path(entry.path), source, item)
+            if not item.books:
+                item.problem = f"no notebook in the folder {visible(entry.name)}"
+        elif kind is None and entry.name.endswith(".ipynb"):
+            found.setdefault(key, _Found()).books.append((entry.name, entry.path))
+        elif kind is not None and (entry.name.endswith(".ipynb") or os.path.isdir(entry.path)):
+            item = found.setdefault(key, _Found())
+            item.skipped.append(f"{visible(entry.name)}: {kind}")
+    for name, why in sorted(unpacked.items()):
+        top = name.replace("\\", "/").split("/")[0]
+        if top in ("", ".", ".."):
+            if skipped is not None:
+                skipped.append(f"zip member {visible(name)}: {why}")
+            continue
+        found.setdefault(learner_key(top, pattern), _Found()).skipped.append(
+            f"{visible(name)}: {why}")
+    return [_choose(learner, item, notes, notebook_name)
+            for learner, item, notes in _name_learners(found)]
 
 
-def _looks_like_learner(folder: Path) -> bool:
-    return any(regex.match(folder.name) for regex in LMS_PATTERNS[1:2])
+def _entries(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as listing:
+        return sorted((e for e in listing if e.name not in IGNORED_PARTS), key=lambda e: e.name)
 
 
-def _choose(options: list[Submission], notebook_name: str | None) -> Submission:
+def _walk(folder: Path, root: Path, item: _Found) -> None:
+    """Notebooks under a learner's folder, never through a link; other odd entries noted."""
+    for entry in _entries(folder):
+        relative = os.path.relpath(entry.path, root)
+        kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
+        if kind is not None:
+            item.skipped.append(f"{visible(relative)}: {kind}")
+        elif entry.is_dir(follow_symlinks=False):
+            _walk(Path(entry.path), root, item)
+        elif entry.name.endswith(".ipynb"):
+            item.books.append((relative, entry.path))
+
+
+def _name_learners(found: dict[tuple[str, str | None], _Found]
+                   ) -> list[tuple[str, _Found, list[str]]]:
+    """A distinct, visible learner id per key: names shared by several LMS ids (two Jane
+    Smiths) or made equal by escaping get the LMS id (or a number) added, with a note."""
+    by_name: dict[str, list[tuple[str, str | None]]] = {}
+    for key in found:
+        by_name.setdefault(visible(key[0]), []).append(key)
+    named = []
+    for name, keys in sorted(by_name.items()):
+        for number, key in enumerate(sorted(keys, key=lambda k: (k[1] or "", k[0])), start=1):
+            if len(keys) == 1:
+                named.append((name, found[key], []))
+                continue
+            learner = f"{name}_{key[1]}" if key[1] and len({k[1] for k in keys}) == len(keys) \
+                else f"{name}~{number}"
+            others = ", ".join(f"LMS id {k[1]}" if k[1] else f"file name {os.fsencode(k[0])!r}"
+                               for k in keys)
+            named.append((learner, found[key], [
+                f"{len(keys)} learners share the name {name} ({others}): graded apart as "
+                f"{learner}"]))
+    return sorted(named, key=lambda item: item[0])
+
+
+def _looks_like_learner(name: str) -> bool:
+    return any(regex.match(name) for regex in LMS_PATTERNS[1:2])
+
+
+def _choose(learner: str, item: _Found, notes: list[str], notebook_name: str | None
+            ) -> Submission:
     """One notebook per learner: the one named like the assignment, else the last by name."""
-    if len(options) == 1:
-        return options[0]
+    notes = notes + [f"skipped {text}" for text in item.skipped]
+    if not item.books:
+        problem = "; ".join([item.problem or "nothing to grade"]
+                            + [f"skipped {text}" for text in item.skipped])
+        return Submission(learner, learner, problem=problem, notes=notes)
+    books = sorted(item.books)
     if notebook_name:
-        named = [s for s in options if assignment_id(Path(s.name).stem).endswith(notebook_name)]
-        if named:
-            return named[-1]
-    return options[-1]
-
-
-def extract_zip(archive: Path, target: Path) -> Path:
-    """Extract the notebooks of a zip, refusing absolute paths, ``..``, links and zip bombs.
-
-    Other files only leave their folders behind (so a learner's folder without a notebook is
-    still reported); a notebook is cut at ``MAX_NOTEBOOK_BYTES + 1`` bytes (it is then
-    reported as too large), and a member that cannot be written is skipped.
-    """
-    target.mkdir(parents=True, exist_ok=True)
-    total = 0
-    with zipfile.ZipFile(archive) as zipped:
-        members = zipped.infolist()
-        if len(members) > MAX_ZIP_FILES:
-            raise InvalidNotebook(f"{archive.name} holds more than {MAX_ZIP_FILES} files")
-        for info in members:
-            parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-            if info.is_dir() or not parts or parts[0] == "/" or ".." in parts:
-                continue
-            if IGNORED_PARTS & set(parts) or (info.external_attr >> 28) == 0o12:
-                continue
-            destination = target.joinpath(*parts)
-            try:
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                if not parts[-1].endswith(".ipynb"):
-                    continue
-                size = min(info.file_size, MAX_NOTEBOOK_BYTES + 1)
-                total += size
-                if total > MAX_ZIP_BYTES:
-                    raise InvalidNotebook(
-                        f"{archive.name} unpacks to more than {MAX_ZIP_BYTES >> 30} GB")
-                with zipped.open(info) as source, open(destination, "wb") as sink:
-                    shutil.copyfileobj(_Limited(source, size), sink)
-            except (OSError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError,
-                    EOFError):
-                continue  # a name clash, an unsupported compression, a password, a bad CRC
-    return target
-
-
-class _Limited:
-    """Reads at most ``limit`` bytes: a zip entry cannot lie about its size."""
-
-    def __init__(self, stream: Any, limit: int) -> None:
-        self.stream, self.left = stream, limit
-
-    def read(self, size: int = -1) -> bytes:
-        if self.left <= 0:
-            return b""
-        size = self.left if size < 0 else min(size, self.left)
-        data = self.stream.read(size)
-        self.left -= len(data)
-        return data
+        named = [b for b in books if assignment_id(Path(b[0]).stem).endswith(notebook_name)]
+        books = named or books
+    name, path = books[-1]
+    return Submission(learner, visible(name), path, notes=notes)
 
 
 def read_submission(data: bytes) -> Any:

@@ -81,6 +81,7 @@ from gradlab.ops.creation import (
     zeros,
     zeros_like,
 )
+from gradlab.ops.einsum import einsum
 from gradlab.ops.indexing import cat, concat, concatenate, stack, where
 from gradlab.random import (
     Generator,

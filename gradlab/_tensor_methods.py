@@ -21,8 +21,11 @@ from gradlab.ops import (
     linalg,
     logexp,
     pointwise,
+    rearrange,
     reduction,
+    scan,
     shape,
+    sorting,
 )
 from gradlab.ops._util import Number
 from gradlab.tensor import Tensor
@@ -124,6 +127,16 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     # products
     "matmul": (L.matmul, "mf"), "mm": (L.mm, "mf"), "mv": (L.mv, "mf"), "dot": (L.dot, "mf"),
     "bmm": (L.bmm, "mf"),
+    # scans, orderings, rearrangements and index-driven ops
+    "cumsum": (scan.cumsum, "mf"), "cumprod": (scan.cumprod, "mf"), "prod": (scan.prod, "mf"),
+    "flip": (scan.flip, "mf"), "roll": (rearrange.roll, "mf"),
+    "tril": (rearrange.tril, "mfi"), "triu": (rearrange.triu, "mfi"),
+    "repeat": (rearrange.repeat, "m"), "repeat_interleave": (rearrange.repeat_interleave, "mf"),
+    "outer": (rearrange.outer, "mf"), "gather": (rearrange.gather, "mf"),
+    "scatter": (rearrange.scatter, "mfi"), "scatter_add": (rearrange.scatter_add, "mfi"),
+    "index_select": (rearrange.index_select, "mf"), "sort": (sorting.sort, "mf"),
+    "argsort": (sorting.argsort, "mf"), "topk": (sorting.topk, "mf"),
+    "median": (sorting.median, "mf"),
     # in place only
     "zero_": (inplace.zero_, "m"), "fill_": (inplace.fill_, "m"), "copy_": (inplace.copy_, "m"),
     "uniform_": (inplace.uniform_, "m"), "normal_": (inplace.normal_, "m"),

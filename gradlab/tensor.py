@@ -10,7 +10,6 @@ that walk the graph (``backward``, ``register_hook``, ``retain_grad``) are attac
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._device import CPU, check_device, device
 from gradlab._size import Size
 from gradlab._state import STATE
 from gradlab._tensor_str import format_tensor
@@ -45,58 +45,6 @@ DETACH_VIEW_MESSAGE = (
 _C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
             "float16": "c10::Half", "bool": "bool", "int16": "short int", "int8": "signed char",
             "uint8": "unsigned char"}
-
-_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
-                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
-                 "privateuseone")
-_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")
-
-
-class device:
-    """Where a tensor lives. Any PyTorch device can be named; gradlab computes on the CPU only."""
-
-    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:
-        if isinstance(type, device):
-            type, index = type.type, type.index
-        if isinstance(type, int):
-            raise RuntimeError("Cannot access accelerator device when none is available.")
-        match = _DEVICE_STRING.fullmatch(str(type))
-        if match is None:
-            raise RuntimeError(f"Invalid device string: '{type}'")
-        if match[1] not in _DEVICE_TYPES:
-            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start "
-                               f"of device string: {type}")
-        self.type = match[1]
-        self.index = int(match[2]) if match[2] is not None else index
-
-    def __repr__(self) -> str:
-        index = "" if self.index is None else f", index={self.index}"
-        return f"device(type='{self.type}'{index})"
-
-    def __str__(self) -> str:
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self) -> int:
-        return hash((self.type, self.index))
-
-
-def check_device(dev: Any) -> None:
-    """Refuse to put data on a device other than the CPU, as PyTorch does without CUDA."""
-    if dev is None:
-        return
-    d = device(dev)
-    if d.type == "cuda":
-        raise AssertionError("Torch not compiled with CUDA enabled\n"
-                             "Hint: gradlab runs on the CPU; drop .cuda() / device='cuda'.")
-    if d.type != "cpu":
-        raise RuntimeError(f"gradlab runs on the CPU only; got device '{d}'")
-
-
-CPU = device()
-
 
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it.

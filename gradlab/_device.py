@@ -53,8 +53,12 @@ def check_device(dev: Any) -> None:
     if d.type == "cuda":
         raise AssertionError("Torch not compiled with CUDA enabled\n"
                              "Hint: gradlab runs on the CPU; drop .cuda() / device='cuda'.")
+    if d.type == "xpu":
+        raise AssertionError("Torch not compiled with XPU enabled\n"
+                             "Hint: gradlab runs on the CPU only.")
     if d.type != "cpu":
-        raise RuntimeError(f"gradlab runs on the CPU only; got device '{d}'")
+        raise RuntimeError(f"PyTorch is not linked with support for {d.type} devices\n"
+                           "Hint: gradlab runs on the CPU only.")
 
 
 CPU = device()

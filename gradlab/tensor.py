@@ -135,6 +135,21 @@ class Tensor:
     def is_cuda(self) -> bool:
         return False
 
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        """-1: the CPU (PyTorch's answer for CPU tensors)."""
+        return -1
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def pin_memory(self) -> Tensor:
+        """Pinned memory is for copies to a GPU; without one PyTorch refuses, and so does this."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 

@@ -31,6 +31,8 @@ COURSE = [
     "07_animated_regression_fit.ipynb",
     "08_build_your_own_autograd.ipynb",
     "09_vectors_and_jacobians.ipynb",
+    "10_autograd_pitfalls.ipynb",
+    "11_a_neural_network.ipynb",
 ]
 
 

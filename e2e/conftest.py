@@ -30,28 +30,51 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser_context(chromium_executable: str, tmp_path_factory: pytest.TempPathFactory):
-    """A Chromium with a fresh, empty profile, shared by the tests of this folder."""
+def playwright(chromium_executable: str):
+    """Playwright, started once for the session."""
     try:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:  # Chromium is there, so the install was half done: say so, don't skip
         pytest.fail(f"{sys.executable} has no `playwright`: {INSTALL_ADVICE}")
     # Rendering notebook 07's 0.7 MB animation output takes seconds on a loaded machine.
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright, chromium_executable: str, tmp_path_factory):
+    """A Chromium with a fresh, empty profile, shared by the tests of this folder."""
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=chromium_executable,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 1000},
-        )
-        context.set_default_timeout(ACTION_TIMEOUT_MS)
-        try:
-            yield context
-        finally:
-            context.close()
+    context = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=chromium_executable,
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        viewport={"width": 1280, "height": 1000},
+    )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def no_script_context(playwright, chromium_executable: str):
+    """A second Chromium with JavaScript turned off: a viewer that runs no code."""
+    browser = playwright.chromium.launch(
+        executable_path=chromium_executable, headless=True, args=CHROMIUM_FLAGS
+    )
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 1000}
+    )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +90,17 @@ def lab(browser_context, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         server.stop()
         if os.environ.get("GRADLAB_E2E_VERBOSE"):
             print(f"JupyterLab log:\n{server.log_tail(200)}", file=sys.stderr)
+
+
+@pytest.fixture(scope="session")
+def untrusted_lab(browser_context, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """JupyterLab on a copy of the course that nobody trusted (no `make lab`): Lab sanitizes
+    its HTML and shows no SVG, as for a notebook downloaded from elsewhere."""
+    server = start_lab(tmp_path_factory.mktemp("untrusted-lab"), trusted=False)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -78,6 +78,7 @@ from gradlab.ops.creation import (
     zeros,
     zeros_like,
 )
+from gradlab.ops.einsum import einsum
 from gradlab.ops.indexing import cat, concat, concatenate, stack, where
 from gradlab.random import (
     Generator,
@@ -126,7 +127,8 @@ sign floor ceil round eq ne
 lt le gt ge isnan isinf isfinite logical_not floor_divide remainder sum mean var std norm max min
 amax amin argmax argmin all any softmax log_softmax logsumexp reshape flatten squeeze unsqueeze
 permute transpose swapaxes t clone broadcast_to unbind split chunk nonzero masked_fill select matmul
-mm mv dot bmm""".split()
+mm mv dot bmm cumsum cumprod prod flip roll tril triu repeat_interleave outer gather scatter
+scatter_add index_select sort argsort topk median""".split()
 _FUNCTIONS = {name: _tensor_methods.METHODS[name] for name in _TOP_LEVEL}
 globals().update({name: _tensor_function(fn, name) for name, fn in _FUNCTIONS.items()})
 

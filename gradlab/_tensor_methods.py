@@ -19,8 +19,11 @@ from gradlab.ops import (
     linalg,
     logexp,
     pointwise,
+    rearrange,
     reduction,
+    scan,
     shape,
+    sorting,
 )
 from gradlab.ops._util import Number
 from gradlab.tensor import Tensor
@@ -92,6 +95,14 @@ METHODS = {
     "masked_fill": I.masked_fill, "select": I.select,
     # products
     "matmul": L.matmul, "mm": L.mm, "mv": L.mv, "dot": L.dot, "bmm": L.bmm,
+    # scans, orderings, rearrangements and index-driven ops
+    "cumsum": scan.cumsum, "cumprod": scan.cumprod, "prod": scan.prod, "flip": scan.flip,
+    "roll": rearrange.roll, "tril": rearrange.tril, "triu": rearrange.triu,
+    "repeat": rearrange.repeat, "repeat_interleave": rearrange.repeat_interleave,
+    "outer": rearrange.outer, "gather": rearrange.gather, "scatter": rearrange.scatter,
+    "scatter_add": rearrange.scatter_add, "index_select": rearrange.index_select,
+    "sort": sorting.sort, "argsort": sorting.argsort, "topk": sorting.topk,
+    "median": sorting.median,
     # in place
     "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,
     "uniform_": inplace.uniform_, "normal_": inplace.normal_,
@@ -104,6 +115,8 @@ for _name in ("add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sq
 METHODS["subtract_"], METHODS["multiply_"], METHODS["clip_"] = (
     METHODS["sub_"], METHODS["mul_"], METHODS["clamp_"])
 METHODS["masked_fill_"] = inplace.inplace(I.masked_fill)
+for _name in ("scatter", "scatter_add", "tril", "triu"):
+    METHODS[_name + "_"] = inplace.inplace(METHODS[_name])
 
 OPERATORS = {
     "__add__": _binop(AR.add), "__sub__": _binop(AR.sub, AR.rsub), "__mul__": _binop(AR.mul),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from gradlab import _mt19937 as _k
+from gradlab._layout import memory_order
 from gradlab._mt19937 import MT19937, STATE_BYTES, read_normal_cache, write_normal_cache
 
 DEFAULT_SEED = 67280421310721  # c10::detail::default_rng_seed_val: a new Generator() starts here
@@ -210,6 +211,16 @@ class Generator:
             else:
                 hits = self._unit_floats(n) < p.astype(np.float32)
         return hits.astype(dtype).reshape(shape)
+
+
+def fill_like(like: np.ndarray, draw: Callable[[tuple[int, ...]], np.ndarray]) -> np.ndarray:
+    """``draw(shape)`` for an array shaped like ``like``, the values laid out in the order
+    PyTorch's kernels would write them into ``empty_like(like)`` (see :func:`memory_order`)."""
+    order = memory_order(like)
+    if order is None:
+        return draw(like.shape)
+    values = draw(tuple(like.shape[d] for d in order))
+    return np.transpose(values, np.argsort(order))
 
 
 def _fisher_yates(n: int, offsets: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 
 from gradlab import _dtype
 from gradlab._size import Size
+from gradlab._state import STATE
 from gradlab.autograd.graph import AccumulateGrad, RemovableHandle
 
 __all__ = ["Tensor", "device", "check_device"]
@@ -28,6 +29,14 @@ NONLEAF_GRAD_WARNING = (
     "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
     "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
     "github.com/pytorch/pytorch/pull/30531 for more information."
+)
+
+DETACH_VIEW_MESSAGE = (
+    "Can't detach views in-place. Use detach() instead. If you are using "
+    "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+    "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+    "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution."
 )
 
 
@@ -121,6 +130,8 @@ class Tensor:
         self._hooks = None
         self._acc = None
         self._retains = False
+        if STATE.inference:
+            self._inference = True
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn: Any = None, output_nr: int = 0) -> Tensor:
@@ -129,6 +140,8 @@ class Tensor:
         t._data, t._rg, t._grad = data, grad_fn is not None, None
         t.grad_fn, t._output_nr = grad_fn, output_nr
         t._vc, t._base, t._hooks, t._acc, t._retains = [0], None, None, None, False
+        if STATE.inference:
+            t._inference = True
         return t
 
     # -- what a tensor is ------------------------------------------------------------------
@@ -215,6 +228,9 @@ class Tensor:
                 msg += (" If you want to use a computed variable in a subgraph that doesn't "
                         "require differentiation use var_no_grad = var.detach().")
             raise RuntimeError(msg)
+        if value and self.is_inference() and not STATE.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         if value and self._data.dtype.kind != "f":
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients\n"
@@ -231,6 +247,10 @@ class Tensor:
             return self  # a non-leaf already requires grad; PyTorch allows asking again
         self.requires_grad = requires_grad
         return self
+
+    def is_inference(self) -> bool:
+        """True for a tensor made inside ``inference_mode()`` (or a view of one)."""
+        return self.__dict__.get("_inference", False)
 
     @property
     def is_leaf(self) -> bool:
@@ -313,6 +333,9 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
+        """Cut this tensor off the graph in place (refused for views, as in PyTorch)."""
+        if self._base is not None:
+            raise RuntimeError(DETACH_VIEW_MESSAGE)
         self.grad_fn, self._rg, self._output_nr = None, False, 0
         return self
 

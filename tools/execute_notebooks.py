@@ -56,6 +56,16 @@ def _renumber_widgets(nb: Any) -> None:
                 view["model_id"] = f"widget-{count}"
 
 
+def _keep_still_pictures(outputs: list) -> None:
+    """A widget whose output also carries a still picture keeps only the picture: widget state
+    is not stored, and JupyterLab would show "model not found" for the view until the cell
+    runs again (then the live widget replaces the picture)."""
+    for output in outputs:
+        data = output.get("data", {})
+        if WIDGET_VIEW in data and any(key.startswith("image/") for key in data):
+            del data[WIDGET_VIEW]
+
+
 def _merge_streams(outputs: list) -> list:
     """Join consecutive prints to the same stream: how the kernel flushed them varies by run."""
     merged: list = []
@@ -83,6 +93,7 @@ def clean(nb: Any) -> Any:
         cell.metadata.pop("scrolled", None)
         if cell.cell_type == "code":
             cell.outputs = _merge_streams(cell.outputs)
+            _keep_still_pictures(cell.outputs)
     _renumber_widgets(nb)
     return nb
 

@@ -10,18 +10,14 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from gradlab._state import STATE
+
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
            "is_inference_mode_enabled"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
-    enabled = True
-    inference = False
-
-
-STATE = _State()
 
 
 def is_grad_enabled() -> bool:
@@ -84,7 +80,8 @@ class enable_grad(_NoParamDecorator):
 
 
 class inference_mode(_GradMode):
-    """Like ``no_grad`` (gradlab has no separate inference tensors)."""
+    """Like ``no_grad``, and tensors made inside are inference tensors (``is_inference()``):
+    later, outside the block, they refuse to be saved for backward or changed in place."""
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = not mode

@@ -1,149 +1,301 @@
-"""``gradcheck``: compare autograd's gradients with central finite differences, in float64.
+"""``gradcheck`` / ``gradgradcheck`` as PyTorch 2.13's (its default "slow mode").
 
-When they disagree the error lists, for every input element, the analytic and the numeric
-derivative side by side, so a learner sees exactly which derivative is wrong.
+Every element of every input that requires grad is nudged by ``±eps`` *in the input's own
+dtype* to build the numerical Jacobian; autograd builds the analytical one, one backward pass
+per output element (twice, to catch a non-deterministic backward). They must agree to
+``atol + rtol * |numerical|``. So, as in PyTorch, float32 inputs get a warning and usually fail:
+a nudge of 1e-6 is lost in float32 rounding, which is the lesson. Messages are PyTorch's; after
+them gradlab lists, for learners, each Jacobian entry that differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from gradlab.autograd.engine import grad
+from gradlab.autograd.grad_mode import enable_grad
+from gradlab.tensor import Tensor
+
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+
+MAX_TABLE_ROWS = 12
 
 
 class GradcheckError(RuntimeError):
-    """Raised by ``gradcheck`` when analytic and numeric gradients differ."""
+    """Raised by ``gradcheck`` when analytical and numerical gradients disagree."""
 
 
-def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[Any]:
-    from gradlab.tensor import Tensor
-
-    out = fn(*inputs)
-    outs = list(out) if isinstance(out, (tuple, list)) else [out]
-    return [o for o in outs if isinstance(o, Tensor) and o.dtype.is_floating_point]
+def _as_tuple(x: Any) -> tuple:
+    if isinstance(x, tuple):
+        return x
+    return tuple(x) if isinstance(x, list) else (x,)
 
 
-def _table(i: int, j: int, analytic: np.ndarray, numeric: np.ndarray, bad: np.ndarray) -> str:
-    rows = [f"  {'element':<14}{'analytic':>16}{'numeric':>16}{'difference':>14}"]
-    for flat in range(analytic.size):
-        idx = np.unravel_index(flat, analytic.shape)
-        mark = "  <-- differs" if bad.flat[flat] else ""
-        a, n = analytic.flat[flat], numeric.flat[flat]
-        where = str(tuple(int(x) for x in idx))
-        rows.append(f"  {where:<14}{a:>16.6g}{n:>16.6g}{a - n:>14.3g}{mark}")
-    return (f"Jacobian mismatch for output {j} with respect to input {i},\n"
-            "d output / d input, per input element (summed over output elements weighted by a "
-            "random direction):\n" + "\n".join(rows))
+def _differentiable_outputs(out: Any) -> tuple[Tensor, ...]:
+    return tuple(o for o in _as_tuple(out) if isinstance(o, Tensor) and o.requires_grad)
 
 
-def gradcheck(
-    func: Callable[..., Any],
-    inputs: Any,
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_exception: bool = True,
-    nondet_tol: float = 0.0,
-    seed: int = 0,
-) -> bool:
-    """True if ``func``'s autograd gradients match finite differences at ``inputs``.
+def _is_float(t: Any) -> bool:
+    return isinstance(t, Tensor) and t._data.dtype.kind == "f"
 
-    Inputs that require grad are copied to float64; each output is contracted with a random
-    direction ``v`` so one backward pass per output gives ``v @ J`` for every input, which is
-    compared with ``(f(x + eps) - f(x - eps)) / (2 eps)`` contracted the same way.
 
-    >>> gradcheck(lambda x: (x ** 3).sum(), (gradlab.tensor([1.0, 2.0], requires_grad=True),))
-    True
-    """
-    from gradlab import _dtype
-    from gradlab.autograd.engine import grad
-    from gradlab.autograd.grad_mode import no_grad
-    from gradlab.tensor import Tensor
-
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    xs = []
-    for x in inputs:
+def _check_inputs(inputs: tuple) -> None:
+    """PyTorch's checks: a warning for non-double inputs, no stride-0 inputs, one input at least."""
+    any_requiring_grad = False
+    for idx, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
-            c = Tensor._make(np.array(x._data, dtype=np.float64))
-            c.requires_grad = True
-            xs.append(c)
-        else:
-            xs.append(x)
-    diff = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
-    if not diff:
+            if x._data.dtype != np.float64:
+                warnings.warn(f"Input #{idx} requires gradient and is not a double precision "
+                              "floating point or complex. This check will likely fail if all "
+                              "the inputs are not of double precision floating point or "
+                              "complex. ", UserWarning, stacklevel=4)
+            if not all(st > 0 or n <= 1 for st, n in zip(x._data.strides, x._data.shape)):
+                raise RuntimeError(f"The {idx}th input has a dimension with stride 0. gradcheck "
+                                   "only supports inputs that are non-overlapping to be able to "
+                                   "compute the numerical gradients correctly. You should call "
+                                   ".contiguous on the input before passing it to gradcheck.")
+            any_requiring_grad = True
+    if not any_requiring_grad:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
-                         "none of the them have requires_grad=True.")
-    rng = np.random.default_rng(seed)
-    outs = _outputs(func, xs)
-    for j, out in enumerate(outs):
-        if out.dtype is not _dtype.float64:
-            raise GradcheckError(f"output {j} is {out.dtype}, not gradlab.float64: the function "
-                                 "must keep inputs' float64 precision for a meaningful check")
-        v = rng.standard_normal(out.shape)
-        if not out.requires_grad:
-            analytic = [np.zeros_like(xs[i]._data) for i in diff]
-        else:
-            grads = grad(out, [xs[i] for i in diff], Tensor._make(v), retain_graph=True,
-                         allow_unused=True)
-            analytic = [np.zeros_like(xs[i]._data) if g is None else g._data.astype(np.float64)
-                        for i, g in zip(diff, grads)]
-        for k, i in enumerate(diff):
-            x = xs[i]._data
-            numeric = np.zeros_like(x)
-            with no_grad():
-                for flat in range(x.size):
-                    orig = x.flat[flat]
-                    x.flat[flat] = orig + eps
-                    plus = _outputs(func, xs)[j]._data.copy()  # a view of x would change
-                    x.flat[flat] = orig - eps
-                    minus = _outputs(func, xs)[j]._data.copy()
-                    x.flat[flat] = orig
-                    numeric.flat[flat] = np.sum((plus - minus) * v) / (2 * eps)
-            bad = ~(np.abs(analytic[k] - numeric) <= atol + rtol * np.abs(numeric))
-            if bad.any():
-                if not raise_exception:
-                    return False
-                raise GradcheckError(_table(i, j, analytic[k], numeric, bad))
+                         "none of them have requires_grad=True.")
+
+
+# -- the numerical Jacobian ---------------------------------------------------------------------
+
+
+def _evaluate(func: Callable[..., Any], inputs: tuple) -> tuple[np.ndarray, ...]:
+    """The outputs' values (copied: an output may be a view of the perturbed input)."""
+    return tuple(np.array(o._data, copy=True) for o in _as_tuple(func(*inputs)))
+
+
+def _check_same(a: np.ndarray, b: np.ndarray, eps: float, idx: tuple) -> None:
+    if a.shape != b.shape:
+        raise AssertionError(f"Expected `func` to return outputs with the same shape when inputs "
+                             f"are perturbed on index {idx} by {eps}, but got: shapes {a.shape} "
+                             f"and {b.shape}.")
+    if a.dtype != b.dtype:
+        raise AssertionError(f"Expected `func` to return outputs with the same dtype when inputs "
+                             f"are perturbed on index {idx} by {eps}, but got: dtypes {a.dtype} "
+                             f"and {b.dtype}.")
+
+
+def _numerical_jacobians(func: Callable[..., Any], inputs: tuple, func_out: tuple,
+                         eps: float) -> list[list[np.ndarray]]:
+    """``[input][output]`` Jacobians (rows: input elements, columns: output elements) of the
+    float outputs, by central differences ``(f(x + eps) - f(x - eps)) / (2 eps)``."""
+    float_outs = [i for i, o in enumerate(func_out) if _is_float(o)]
+    jacobians = []
+    for x in inputs:
+        if not (isinstance(x, Tensor) and x.requires_grad):
+            continue
+        data = x._data  # perturbed in place, as PyTorch perturbs ``x.data``
+        per_output = [np.zeros((data.size, func_out[i].numel()), dtype=func_out[i]._data.dtype)
+                      for i in float_outs]
+        for row, idx in enumerate(itertools.product(*(range(n) for n in data.shape))):
+            orig = data[idx].copy()
+            data[idx] = orig - data.dtype.type(eps)
+            below = _evaluate(func, inputs)
+            data[idx] = orig + data.dtype.type(eps)
+            above = _evaluate(func, inputs)
+            data[idx] = orig
+            for k, i in enumerate(float_outs):
+                _check_same(below[i], above[i], eps, idx)
+                dt = above[i].dtype
+                per_output[k][row] = ((above[i] - below[i]) / dt.type(2 * eps)).reshape(-1)
+        jacobians.append(per_output)
+    return jacobians
+
+
+# -- the analytical Jacobian --------------------------------------------------------------------
+
+
+def _analytical_rows(output: Tensor, diff_inputs: list[Tensor]) -> list[np.ndarray]:
+    """Per input, the Jacobian built one backward pass per output element (one-hot grads)."""
+    jacobians = [np.zeros((x.numel(), output.numel()), dtype=x._data.dtype) for x in diff_inputs]
+    sizes_ok = True
+    one_hot = np.zeros(output._data.size, dtype=output._data.dtype)
+    for j in range(one_hot.size):
+        one_hot[:] = 0
+        one_hot[j] = 1
+        grads = grad(output, diff_inputs, Tensor._make(one_hot.reshape(output._data.shape)),
+                     retain_graph=True, allow_unused=True)
+        for k, (g, x) in enumerate(zip(grads, diff_inputs)):
+            if g is None:
+                continue
+            if g.shape != x.shape:
+                sizes_ok = False
+                continue
+            jacobians[k][:, j] = g._data.reshape(-1)
+    if not sizes_ok:
+        raise GradcheckError("Analytical gradient has incorrect size")
+    return jacobians
+
+
+def _analytical_jacobians(output: Tensor, diff_inputs: list[Tensor],
+                          nondet_tol: float) -> list[np.ndarray]:
+    first = _analytical_rows(output, diff_inputs)
+    second = _analytical_rows(output, diff_inputs)
+    for a, b in zip(first, second):
+        if a.size and np.abs(a - b).max() > nondet_tol:
+            raise GradcheckError(
+                "Backward is not reentrant, i.e., running backward with same input and "
+                "grad_output multiple times gives different values, although analytical "
+                "gradient matches numerical gradient.The tolerance for nondeterminism was "
+                f"{nondet_tol}.\n\nNOTE: If your op relies on non-deterministic operations i.e., "
+                "it is listed here:\nhttps://pytorch.org/docs/stable/generated/"
+                "torch.use_deterministic_algorithms.html\nthis failure might be expected.\n\n"
+                "If you are adding a new operator, please file an issue and then use one of the\n"
+                "workarounds. The workaround depends on how your test invokes gradcheck/"
+                "gradgradcheck.\nIf the test\n- manually invokes gradcheck/gradgradcheck, then "
+                "call gradcheck/gradgradcheck\n  with `nondet_tol=<tol>` as a keyword argument.\n"
+                "- is OpInfo-based (e.g., in test_ops_gradients.py), then modify the OpInfo for "
+                "the test\n  to have `gradcheck_nondet_tol=<tol>`.\n- is a Module test (e.g., in "
+                "common_nn.py), then modify the corresponding\n  module_test entry to have "
+                "`gradcheck_nondet_tol=<tol>`\n")
+    return first
+
+
+# -- comparing them -----------------------------------------------------------------------------
+
+
+def _allclose(a: np.ndarray, n: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """``torch.allclose`` elementwise, in the promoted dtype (NaN never agrees)."""
+    dt = np.result_type(a.dtype, n.dtype)
+    a, n = a.astype(dt), n.astype(dt)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.abs(a - n) <= dt.type(atol) + dt.type(rtol) * np.abs(n)
+
+
+def _mismatch_message(a: np.ndarray, n: np.ndarray, close: np.ndarray, out_idx: int,
+                      in_idx: int, in_shape: tuple, out_shape: tuple) -> str:
+    """PyTorch's message, then gradlab's table of the entries that differ."""
+    message = (f"Jacobian mismatch for output {out_idx:d} with respect to input {in_idx:d},\n"
+               f"numerical:{Tensor._make(n)}\nanalytical:{Tensor._make(a)}\n")
+    rows = [f"  {'input elt':<14}{'output elt':<14}{'numerical':>14}{'analytical':>14}"
+            f"{'difference':>14}"]
+    bad = np.argwhere(~close)
+    for r, c in bad[:MAX_TABLE_ROWS]:
+        where_in = str(tuple(int(i) for i in np.unravel_index(r, in_shape)))
+        where_out = str(tuple(int(i) for i in np.unravel_index(c, out_shape)))
+        rows.append(f"  {where_in:<14}{where_out:<14}{n[r, c]:>14.6g}{a[r, c]:>14.6g}"
+                    f"{a[r, c] - n[r, c]:>14.3g}")
+    if len(bad) > MAX_TABLE_ROWS:
+        rows.append(f"  ... and {len(bad) - MAX_TABLE_ROWS} more")
+    return (message + f"\ngradlab: the {len(bad)} of {a.size} entries d output[elt] / d input[elt]"
+            " that disagree:\n" + "\n".join(rows))
+
+
+def _check_mul_by_grad_output(outputs: tuple[Tensor, ...], diff_inputs: list[Tensor]) -> None:
+    """With zero output gradients every input gradient must be zero (PyTorch's check)."""
+    zeros = [Tensor._make(np.zeros_like(o._data)) for o in outputs]
+    for g, x in zip(grad(outputs, diff_inputs, zeros, allow_unused=True), diff_inputs):
+        if g is None:
+            continue
+        if not (g._data == 0).all():
+            raise GradcheckError("backward not multiplied by grad_output")
+        if g._data.dtype != x._data.dtype:
+            raise GradcheckError("grad is incorrect type")
+        if g.shape != x.shape:
+            raise GradcheckError("grad is incorrect size")
+
+
+def _gradcheck(func: Callable[..., Any], inputs: tuple, eps: float, atol: float, rtol: float,
+               nondet_tol: float) -> bool:
+    _check_inputs(inputs)
+    func_out = _as_tuple(func(*inputs))
+    outputs = _differentiable_outputs(func_out)
+    numerical = _numerical_jacobians(func, inputs, func_out, eps)
+    if not outputs:
+        if any((j != 0).any() for per_input in numerical for j in per_input):
+            raise GradcheckError("Numerical gradient for function expected to be zero")
+        return True
+    # numerical[input][k] follows the float outputs; keep those that require grad
+    float_outs = [o for o in func_out if _is_float(o)]
+    keep = [k for k, o in enumerate(float_outs) if o.requires_grad]
+    diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    for i, output in enumerate(outputs):
+        analytical = _analytical_jacobians(output, diff_inputs, nondet_tol)
+        for j, (a, x) in enumerate(zip(analytical, diff_inputs)):
+            n = numerical[j][keep[i]]
+            close = _allclose(a, n, rtol, atol)
+            if not close.all():
+                raise GradcheckError(_mismatch_message(a, n, close, i, j, x._data.shape,
+                                                       output._data.shape))
+    _check_mul_by_grad_output(outputs, diff_inputs)
     return True
 
 
-def gradgradcheck(
-    func: Callable[..., Any],
-    inputs: Any,
-    grad_outputs: Any = None,
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_exception: bool = True,
-    seed: int = 0,
-) -> bool:
-    """``gradcheck`` of the first derivatives: checks second derivatives (``create_graph``).
+def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+              check_batched_grad: bool = False, check_batched_forward_grad: bool = False,
+              check_forward_ad: bool = False, check_backward_ad: bool = True,
+              fast_mode: bool = False, masked: bool | None = None) -> bool:
+    """True if ``func``'s autograd Jacobians match finite differences at ``inputs``; otherwise
+    a ``GradcheckError`` (or False with ``raise_exception=False``). Use float64 inputs.
 
-    The first derivatives are taken against fixed random output weights (or ``grad_outputs``),
-    so the function checked is ``x -> d(v . func(x)) / dx``.
+    >>> x = gradlab.tensor([1.0, 2.0], dtype=gradlab.float64, requires_grad=True)
+    >>> gradcheck(lambda x: (x ** 3).sum(), (x,))
+    True
     """
-    from gradlab.autograd.engine import grad
-    from gradlab.autograd.grad_mode import enable_grad
-    from gradlab.tensor import Tensor
+    if check_forward_ad or check_batched_grad or check_batched_forward_grad:
+        raise NotImplementedError("gradlab has no forward-mode AD or vmap: check_forward_ad, "
+                                  "check_batched_grad and check_batched_forward_grad must be "
+                                  "False")
+    if not check_backward_ad:
+        raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad "
+                             "to be True")
+    try:
+        return _gradcheck(func, _as_tuple(inputs), eps, atol, rtol, nondet_tol)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
 
-    def first_derivatives(*xs: Any) -> tuple:
-        with enable_grad():  # also while gradcheck perturbs the inputs under no_grad
-            return _first(xs)
 
-    def _first(xs: tuple) -> tuple:
-        outs = [o for o in _outputs(func, xs) if o.requires_grad]
-        rng = np.random.default_rng(seed + 1)
-        given = [grad_outputs] if isinstance(grad_outputs, Tensor) else grad_outputs
-        vs = list(given) if given is not None else [
-            Tensor._make(rng.standard_normal(o.shape)) for o in outs]
-        diff = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
-        grads = grad(outs, diff, vs, create_graph=True, allow_unused=True)
+def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  gen_non_contig_grad_outputs: bool = False, raise_exception: bool = True,
+                  nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+                  check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+                  check_fwd_over_rev: bool = False, check_rev_over_rev: bool = True,
+                  fast_mode: bool = False, masked: bool = False) -> bool:
+    """``gradcheck`` of the first derivatives, built with ``create_graph=True``: checks the
+    second derivatives. Without ``grad_outputs``, random ones uniform in [-1, 1) are drawn from
+    the global generator, as PyTorch's ``make_tensor`` draws them."""
+    inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        outs = _differentiable_outputs(func(*inputs))
+        grad_outputs = tuple(_random_like(o) for o in outs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    n_out = len(grad_outputs)
+    diff_inputs = {i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad}
+    diff_grads = {i for i, x in enumerate(grad_outputs) if x.requires_grad}
+
+    def first_derivatives(*args: Any) -> tuple:
+        with enable_grad():  # also when called under no_grad
+            xs = tuple(x.requires_grad_() if i in diff_inputs else x
+                       for i, x in enumerate(args[:-n_out]))
+            outs = _differentiable_outputs(func(*xs))
+            gs = tuple(g.requires_grad_() if i in diff_grads else g
+                       for i, g in enumerate(args[-n_out:]))
+            grads = grad(outs, [x for i, x in enumerate(xs) if i in diff_inputs], list(gs),
+                         create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    return gradcheck(first_derivatives, inputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, seed=seed)
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, nondet_tol=nondet_tol)
+
+
+def _random_like(t: Tensor) -> Tensor:
+    """``torch.testing.make_tensor(shape, low=-1, high=1, requires_grad=True)``."""
+    dt = t._data.dtype if t._data.dtype.kind == "f" else np.dtype(np.float64)
+    out = Tensor._make(np.empty(t._data.shape, dtype=dt))
+    out.uniform_(-1, 1)
+    return out.requires_grad_()

@@ -9,6 +9,7 @@ broadcasting in one place. Subclasses implement ``backward(*grads)`` for one ope
 from __future__ import annotations
 
 import itertools
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,13 @@ FREED_MESSAGE = (
     "they have already been freed). Saved intermediate values of the graph are freed when you "
     "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
     "through the graph a second time or if you need to access saved tensors after calling backward."
+)
+
+INFERENCE_SAVED = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `gradlab.no_grad()` instead of "
+    "`gradlab.inference_mode()`."
 )
 
 
@@ -97,6 +105,9 @@ class Node:
     # -- saved values ----------------------------------------------------------------------
     def save(self, *values: Any) -> None:
         """Keep input tensors (or plain values) for backward, remembering their versions."""
+        for v in values:
+            if hasattr(v, "_vc") and v.__dict__.get("_inference"):
+                raise RuntimeError(INFERENCE_SAVED)
         self._saved = tuple(
             (v, v._vc, v._vc[0], False) if hasattr(v, "_vc") else (v, None, 0, False)
             for v in values
@@ -106,6 +117,14 @@ class Node:
         """Keep this node's own output (by value: no reference cycle) and other values."""
         self.save(*others)
         self._saved = ((out._data, out._vc, out._vc[0], True),) + self._saved
+
+    def rebind_output(self, old: Any, new: Any) -> None:
+        """An in-place op computed ``old`` and wrote it into ``new``: a saved output is now
+        ``new`` at its current version, so a later in-place change of ``new`` is caught."""
+        if self._saved:
+            self._saved = tuple(
+                (new._data, new._vc, new._vc[0], True) if is_out and vc is old._vc else entry
+                for entry in self._saved for _, vc, _, is_out in (entry,))
 
     @property
     def saved_tensors(self) -> tuple:
@@ -242,8 +261,13 @@ def _as_graph_tensor(data: np.ndarray, node: Node) -> Any:
 
 
 def _short_name(node: Node) -> str:
+    """How PyTorch names a node in this message: ``ReluBackward0`` is ``Relu``, but
+    ``LeakyReluBackward1`` is ``LeakyRelu1`` and ``ClampBackward1`` is ``Clamp1``."""
     name = node.name()
-    return name[: name.rindex("Backward")] if "Backward" in name else name
+    match = re.fullmatch(r"(.*)Backward(\d+)", name)
+    if match is None:
+        return name
+    return match[1] + ("" if match[2] == "0" else match[2])
 
 
 def _modified_message(node: Node, value: Any, now: int, expected: int, is_output: bool) -> str:

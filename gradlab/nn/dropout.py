@@ -16,7 +16,7 @@ import numpy as np
 
 from gradlab.nn._ops import legacy_name
 from gradlab.nn.module import Module
-from gradlab.random import default_generator
+from gradlab.random import default_generator, fill_like
 from gradlab.tensor import Tensor
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "Dropout", "Dropout1d", "Dropout2d"]
@@ -33,7 +33,10 @@ def _noise(input: Tensor, p: float, shape: tuple[int, ...]) -> Tensor:
     if dt.kind != "f":  # PyTorch's div_ on an integer noise tensor refuses the float result
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{legacy_name(dt)}")
-    keep = default_generator.bernoulli(1.0 - p, shape, dt)
+    if tuple(shape) == input.shape:  # drawn along the input's memory, as PyTorch draws
+        keep = fill_like(input._data, lambda s: default_generator.bernoulli(1.0 - p, s, dt))
+    else:
+        keep = default_generator.bernoulli(1.0 - p, shape, dt)
     math_t = np.float64 if dt == np.float64 else np.float32  # half computes in float
     scale = math_t(1) / math_t(1.0 - p)  # the kernel multiplies by the reciprocal
     return Tensor._make((keep.astype(math_t) * scale).astype(dt))

@@ -240,13 +240,16 @@ def getitem(a: Tensor, key: Any) -> Tensor:
     ``IndexBackward0`` on the result, so ``x[1, :, [0, 1]]`` has PyTorch's shape, not numpy's.
     """
     items, _, adv = split_index(a._data.shape, key)
+    bare_slice = isinstance(key, slice)
     out, dim = a, 0
     for k in items:
         if k is None or (isinstance(k, np.ndarray) and k.ndim == 0):
             out = unsqueeze(out, dim)
             dim += 1
         elif isinstance(k, slice):
-            if k != slice(None):
+            # in a tuple (or after ...), PyTorch skips a slice that keeps the whole dim
+            whole = k.indices(out._data.shape[dim]) == (0, out._data.shape[dim], 1)
+            if bare_slice and k != slice(None) or not whole:
                 out = _slice(out, dim, k)
             dim += 1
         elif isinstance(k, np.ndarray):
@@ -256,10 +259,19 @@ def getitem(a: Tensor, key: Any) -> Tensor:
     if adv is not None:
         check_advanced(out._data.shape, adv)
         return record(out._data[adv], IndexBackward0, (out,), shape=out._data.shape, key=adv)
-    if out is a:  # x[:] or x[...] is a view, not the same tensor
-        out = as_view(record(a._data[...], SliceBackward0, (a,), shape=a._data.shape,
-                             key=(Ellipsis,)), a)
+    if out is a:  # x[:] is a slice, x[...] an alias: either way a view, not the same tensor
+        if bare_slice:
+            return as_view(record(a._data[...], SliceBackward0, (a,), shape=a._data.shape,
+                                  key=(Ellipsis,)), a)
+        return as_view(record(a._data[...], AliasBackward0, (a,)), a)
     return out
+
+
+class AliasBackward0(Node):
+    """``x[...]``, ``x[()]``: the same elements under a new name; the gradient passes as is."""
+
+    def backward(self, g: Any) -> Any:
+        return g
 
 
 class WhereBackward0(Node):

@@ -34,6 +34,19 @@ INPLACE_VIEW_LIMIT = (
     "contiguous (made by from_numpy of a strided array).\nHint: work on a .clone()."
 )
 
+INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+NO_GRAD_VIEW = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the no_grad block (if you "
+    "don't want the inplace to be tracked) or both outside (if you want the inplace to be "
+    "tracked)."
+)
+
 
 # -- x[key] = value ------------------------------------------------------------------------------
 
@@ -113,8 +126,12 @@ def _assignment(a: Tensor, basic: tuple, adv: tuple | None, value: Any) -> type[
 
 def check_inplace(a: Tensor) -> None:
     """PyTorch's refusals of in-place changes autograd could not account for."""
+    if a.__dict__.get("_inference") and not STATE.inference:
+        raise RuntimeError(INFERENCE_INPLACE)
     if not STATE.enabled:
         return
+    if a.__dict__.get("_made_without_grad"):
+        raise RuntimeError(NO_GRAD_VIEW)
     if isinstance(a.grad_fn, (UnbindBackward0, SplitBackward0)):
         name = a.grad_fn.name()
         raise RuntimeError(
@@ -252,6 +269,7 @@ def apply_inplace(self: Tensor, op: Callable[..., Tensor], *args: Any, **kwargs:
     self._vc[0] += 1
     node = res.grad_fn
     if node is not None:
+        node.rebind_output(res, self)  # relu_, exp_...: their saved output is self now
         if src != dst:
             node._meta = ((self._data.shape, dst),)
         if self._base is not None:
@@ -307,7 +325,7 @@ def _zero(a: Tensor) -> Tensor:
 
 def zero_(self: Tensor) -> Tensor:
     """Fill with zeros in place; ``grad.zero_()`` runs every step, so it skips the generic path."""
-    if STATE.enabled and self._rg:
+    if (STATE.enabled and self._rg) or self.__dict__.get("_inference"):
         return apply_inplace(self, _zero)
     if self._data.flags.writeable:
         self._data.fill(0)

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._layout import is_dense
+from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import record
 from gradlab.tensor import Tensor, _wrap_dim
@@ -22,6 +24,10 @@ def as_view(res: Tensor, base: Tensor) -> Tensor:
     if np.shares_memory(res._data, base._data) if res._data.size else True:
         res._vc = base._vc
         res._base = base._base if base._base is not None else base
+        if not STATE.enabled and res._base._rg:  # see inplace.check_inplace
+            res._made_without_grad = True
+        if base.__dict__.get("_inference"):  # a view of an inference tensor is one too
+            res._inference = True
     return res
 
 
@@ -314,12 +320,20 @@ class CloneBackward0(Node):
 
 
 def clone(a: Tensor, *, memory_format: Any = None) -> Tensor:
-    """A copy with its own memory that still records history (``CloneBackward0``)."""
-    return record(np.array(a._data, copy=True), CloneBackward0, (a,))
+    """A copy with its own memory that still records history (``CloneBackward0``).
+
+    As PyTorch's ``preserve_format``: a dense tensor (a transpose too) keeps its strides,
+    anything else (an expanded or strided view) becomes C-contiguous.
+    """
+    order = "K" if is_dense(a._data) else "C"
+    return record(np.array(a._data, order=order, copy=True), CloneBackward0, (a,))
 
 
 def contiguous(a: Tensor, memory_format: Any = None) -> Tensor:
-    return a if a._data.flags.c_contiguous else clone(a)
+    """``a`` itself if C-contiguous, else a C-ordered copy (strides (n, 1), as in PyTorch)."""
+    if a._data.flags.c_contiguous:
+        return a
+    return record(np.array(a._data, order="C", copy=True), CloneBackward0, (a,))
 
 
 class ToCopyBackward0(Node):

@@ -29,6 +29,8 @@ __all__ = ["animate_fit", "save_gif", "FIGSIZE", "DPI"]
 
 FIGSIZE = {"fit": (4.8, 3.4), "fit_and_loss": (8.4, 3.4)}
 DPI = 72
+APNG_FRAMES = 40  # the animated PNG beside the player: at most this many frames,
+APNG_SCALE = 0.8  # its size relative to the player (one palette keeps it near 150 KB)
 
 
 def _stack_predictions(predictions: Any, n_samples: int) -> np.ndarray:
@@ -105,10 +107,54 @@ def _animation_class() -> type:
             self._saved_frames.append(base64.encodebytes(frame).decode("ascii"))
             return None
 
+    class FrameGrabber(CompactHTMLWriter):
+        """Keeps each frame as an RGBA array instead of writing a file."""
+
+        def setup(self, *args: Any, **kwargs: Any) -> None:
+            super().setup(*args, **kwargs)
+            self.frames: list[np.ndarray] = []
+
+        def grab_frame(self, **savefig_kwargs: Any) -> None:
+            if self.moving:
+                self.frames.append(self._draw().copy())
+            else:
+                from gradlab.plot._pictures import figure_rgba
+
+                self.frames.append(figure_rgba(self.fig))
+
+        def finish(self) -> None:
+            pass
+
     class FitAnimation(FuncAnimation):
-        """A FuncAnimation that shows itself in Jupyter as an interactive JavaScript player."""
+        """A FuncAnimation that shows itself in Jupyter as an interactive JavaScript player,
+        with an animated PNG for viewers that run no scripts."""
 
         moving: tuple = ()  # the artists that change between frames
+
+        def to_apng(self, max_frames: int = APNG_FRAMES, scale: float = APNG_SCALE) -> bytes:
+            """The animation as a looping animated PNG (plays with no JavaScript at all): at
+            most ``max_frames`` frames, evenly picked, the last one held for two seconds."""
+            from gradlab.plot._pictures import animated_png
+
+            if not hasattr(self, "_apng"):
+                writer = FrameGrabber(fps=1000 / self._interval, embed_frames=True,
+                                      moving=self.moving)
+                with tempfile.TemporaryDirectory() as tmp:
+                    self.save(str(Path(tmp, "frames.html")), dpi=self._fig.dpi, writer=writer)
+                frames = writer.frames
+                every = max(1, -(-len(frames) // max_frames))
+                picked = list(range(0, len(frames), every))
+                if picked[-1] != len(frames) - 1:
+                    picked.append(len(frames) - 1)
+                durations = [self._interval * every] * (len(picked) - 1) + [2000]
+                self._apng = animated_png([frames[i] for i in picked], durations, scale=scale)
+            return self._apng
+
+        def _ipython_display_(self) -> None:
+            from gradlab.plot._pictures import show_with_picture
+
+            show_with_picture(self.to_apng(), f"<FitAnimation: {self._save_count} frames>",
+                              self._repr_html_())
 
         def to_jshtml(self, fps: float | None = None, embed_frames: bool = True,
                       default_mode: str | None = None) -> str:

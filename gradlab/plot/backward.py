@@ -17,6 +17,7 @@ import numpy as np
 from gradlab.plot._convert import to_numpy
 from gradlab.plot.graph import AutogradGraph, build_graph, format_values, node_text
 from gradlab.plot.svg import CHAR_WIDTH, GraphDrawing, Highlight, box_size
+from gradlab.plot.widgets import picture_box
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -136,6 +137,23 @@ class BackwardSteps(list):
         super().__init__(frames)
         self.graph, self.steps = graph, steps
 
+    def _ipython_display_(self) -> None:
+        """A picture that plays the steps (an animated PNG, for viewers that run no scripts),
+        then the step-through player, which replaces it where scripts run."""
+        from gradlab.plot._pictures import show_with_picture
+
+        show_with_picture(self.to_png(), repr(self), self._repr_html_())
+
+    def to_png(self, scale: float = 1.0, step_ms: int = 1500) -> bytes:
+        """Every step as one animated PNG: ``step_ms`` per step, the last one shown longer."""
+        from gradlab.plot._pictures import animated_png
+
+        durations = [step_ms] * (len(self) - 1) + [3 * step_ms]
+        return animated_png([frame.to_rgba(scale) for frame in self], durations)
+
+    def __repr__(self) -> str:
+        return f"<BackwardSteps: {len(self)} frames>"
+
     def _repr_html_(self) -> str:
         frames = "".join(
             f'<div class="frame" style="display:{"block" if i == 0 else "none"}">{f.svg}</div>'
@@ -217,6 +235,7 @@ def watch_backward(
         view.value = frames[change["new"]].svg
 
     slider.observe(show, names="value")
-    box = widgets.VBox([widgets.HBox([play, slider]), view])
+    box = picture_box()([widgets.HBox([play, slider]), view])
     box.frames = frames
+    box.picture = frames.to_png  # the steps as an animated PNG, stored beside the widget
     return box

@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gradlab.plot.graph import AutogradGraph, GraphNode, node_text
 from gradlab.plot.layout import Layout, layered_layout
@@ -28,6 +28,7 @@ LINE_HEIGHT = 16
 PAD_X, PAD_Y = 10, 6
 FILL = {"output": "#fff3c4", "function": "#e8eef7", "leaf": "#d9f2e3"}
 STROKE = {"idle": "#5b6770", "active": "#d55e00", "done": "#0173b2"}
+PNG_SCALE = 2  # PNG pixels per SVG pixel: sharp on high-density screens
 EDGE = {"idle": "#8a96a0", "active": "#d55e00", "done": "#0173b2"}
 
 
@@ -95,6 +96,37 @@ class GraphDrawing:
 
     def _repr_svg_(self) -> str:
         return self.svg
+
+    def _repr_png_(self) -> tuple[bytes, dict]:
+        """The same drawing as a PNG, shown at the SVG's size: what a viewer that shows no SVG
+        shows (an untrusted notebook in JupyterLab, say)."""
+        return self.to_png(), {"width": round(self.width)}
+
+    def to_png(self, scale: float = PNG_SCALE) -> bytes:
+        """The drawing rendered with matplotlib as PNG bytes, ``scale`` pixels per SVG pixel."""
+        from gradlab.plot._pictures import animated_png
+
+        return animated_png([self.to_rgba(scale)], 0)
+
+    def to_rgba(self, scale: float = PNG_SCALE) -> Any:
+        """The drawing rendered with matplotlib, as an RGBA array."""
+        from matplotlib.figure import Figure
+
+        from gradlab.plot._pictures import figure_rgba
+
+        fig = Figure(figsize=(self.width / 96, self.height / 96), dpi=96 * scale)
+        self.to_axes(fig.add_axes((0, 0, 1, 1)))
+        return figure_rgba(fig)
+
+    @property
+    def width(self) -> float:
+        hl = self.highlight or Highlight()
+        return max(self.layout.width, hl.width, len(hl.caption) * CHAR_WIDTH + 32)
+
+    @property
+    def height(self) -> float:
+        hl = self.highlight or Highlight()
+        return self.layout.height + (2 * LINE_HEIGHT if hl.caption else 0)
 
     def save(self, path: str | Path) -> Path:
         """Write the SVG to ``path`` and return it."""

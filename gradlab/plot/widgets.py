@@ -7,7 +7,9 @@ optimizer is made by one small function, ``make_optimizer``, so the choices are 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import functools
 import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -105,6 +107,29 @@ def _draw(fig: Any, x: np.ndarray, target: np.ndarray, result: FitResult, title:
     fig.suptitle(title)
 
 
+@functools.cache
+def picture_box() -> type:
+    """An ``ipywidgets.VBox`` that also shows as a still PNG: its ``.picture()`` (by default
+    the PNG of its ``.image`` widget). A notebook stores it, so viewers without the widget's
+    live state (an unrun or untrusted notebook, GitHub, nbconvert's HTML) show a plot instead
+    of ``VBox(children=...)``."""
+    import ipywidgets as widgets
+
+    class PictureVBox(widgets.VBox):
+        def picture(self) -> bytes | None:
+            image = getattr(self, "image", None)
+            return image.value if image is not None else None
+
+        def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+            bundle = super()._repr_mimebundle_(**kwargs)
+            png = self.picture()
+            if bundle is not None and png:
+                bundle["image/png"] = base64.b64encode(png).decode("ascii")
+            return bundle
+
+    return PictureVBox
+
+
 def interactive_fit(
     X: Any, y: Any, *, lr: float = 0.01, steps: int = 100, optimizer: str = "SGD",
     lr_range: tuple[float, float] = (1e-5, 1.0), max_steps: int = 1000,
@@ -137,7 +162,7 @@ def interactive_fit(
     image = widgets.Image(format="png")
     fig = Figure(figsize=(9.0, 3.6), dpi=90, layout="constrained")
     FigureCanvasAgg(fig)
-    box = widgets.VBox([widgets.HBox([menu, lr_slider, steps_slider]), image])
+    box = picture_box()([widgets.HBox([menu, lr_slider, steps_slider]), image])
 
     def refit(_change: Any = None) -> None:
         result = fit_line(x, target, optimizer=menu.value, lr=lr_slider.value,

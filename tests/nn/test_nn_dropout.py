@@ -38,6 +38,15 @@ def test_dropout_gradient_is_the_scaled_mask_through_mulbackward0():
     assert np.array_equal(x.grad.numpy(), keep * (np.float32(1) / np.float32(0.6)))
 
 
+def test_dropout_of_a_transposed_tensor_draws_along_its_memory_as_pytorch():
+    gradlab.manual_seed(0)
+    out = F.dropout(gradlab.ones(3, 4).t(), 0.5)
+    assert out.tolist() == [[0, 0, 0], [0, 0, 2], [2, 2, 2], [0, 2, 2]]
+    gradlab.manual_seed(0)  # a strided slice is not dense: drawn in logical order
+    assert F.dropout(gradlab.ones(3, 8)[:, ::2], 0.5).tolist() == [
+        [0, 0, 2, 0], [0, 0, 2, 2], [0, 2, 2, 2]]
+
+
 def test_dropout_returns_its_input_when_not_training_or_p_is_zero():
     x = gradlab.randn(3, 4, requires_grad=True)
     assert F.dropout(x, 0.5, training=False) is x
@@ -129,6 +138,24 @@ def test_dropout_masks_equal_pytorchs_bit_for_bit(seed, dtype, torch):
             assert np.array_equal(g.numpy(), t.numpy()), (shape, p)
             # and the generator is left where PyTorch leaves it
             assert np.array_equal(gradlab.rand(3).numpy(), torch.rand(3).numpy())
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("layout", ["t", "permute", "slice", "expand", "unsqueeze_t"])
+def test_dropout_masks_follow_memory_layout_as_pytorchs(layout):
+    torch = pytest.importorskip("torch")
+    made = {
+        "t": lambda lib: lib.ones(5, 7).t(),
+        "permute": lambda lib: lib.ones(2, 3, 4).permute(2, 0, 1),
+        "slice": lambda lib: lib.ones(4, 9)[:, 1::2],
+        "expand": lambda lib: lib.ones(4, 1).expand(4, 3),
+        "unsqueeze_t": lambda lib: lib.ones(3, 1, 6).transpose(0, 2),
+    }[layout]
+    results = []
+    for lib in (torch, gradlab):
+        lib.manual_seed(11)
+        results.append(lib.nn.functional.dropout(made(lib), 0.4).numpy())
+    assert np.array_equal(results[1], results[0])
 
 
 @pytest.mark.parity

@@ -22,10 +22,10 @@ from .execute import execute
 from .gradebook import Gradebook
 from .kernel import CRASHED
 from .limits import Limits
-from .plan import make_plan
+from .planner import plan_submission
 from .reference import compute_references
 from .results import grader_error, invalid_record, score_submission
-from .submissions import InvalidNotebook, Submission, find_submissions, read_submission
+from .submissions import InvalidNotebook, Submission, find_submissions
 
 
 def grade_submission(submission: Submission, assignment: Assignment, limits: Limits) -> dict:
@@ -34,11 +34,10 @@ def grade_submission(submission: Submission, assignment: Assignment, limits: Lim
     try:
         try:
             data = submission.read_bytes()
-            notebook = read_submission(data)
+            plan = plan_submission(assignment, data, limits)
         except (InvalidNotebook, OSError) as error:
             record = invalid_record(assignment, str(error))
         else:
-            plan = make_plan(assignment, notebook)
             execution = execute(plan, limits, {"submission.ipynb": data})
             record = score_submission(assignment, plan, execution)
     except IsolationUnavailable:

@@ -9,6 +9,7 @@ is killed: its process group, its pid namespace and every process of the sandbox
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import selectors
@@ -32,6 +33,7 @@ BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL":
 MAX_LINE = MAX_ANSWER_BYTES + (64 << 10)  # an answer event with its envelope
 MAX_COMMAS = MAX_ITEMS + 1000  # counted before json.loads: items cost memory in the grader
 TAIL = 4096
+PIPE_SIZE = 1 << 20
 TIMED_OUT, CRASHED = "timed out", "crashed"
 
 
@@ -50,6 +52,7 @@ class Run:
     failure: str | None = None
     reason: str = ""
     done: bool = False
+    budget_spent: bool = False
     stderr: str = ""
     output_bytes: int = 0
 
@@ -136,8 +139,9 @@ class _Watch:
     """Follows the sandbox's events and enforces the deadlines; one instance per run."""
 
     def __init__(self, cells: list[dict], limits: Limits, cuts: dict[int, int],
-                 skip_checks: set[int]) -> None:
+                 skip_checks: set[int], budget: tuple[float, str] | None = None) -> None:
         self.cells, self.limits, self.run = cells, limits, Run()
+        self.budget, self.budget_text = budget or (float("inf"), "")
         self.cuts, self.skip_checks = cuts, skip_checks
         self.cell: int | None = None
         self.segment: int | None = None
@@ -229,12 +233,14 @@ class _Watch:
 
 
 def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: dict[str, bytes],
-            cuts: dict[int, int] | None = None, skip_checks: set[int] = frozenset()) -> Run:
+            cuts: dict[int, int] | None = None, skip_checks: set[int] = frozenset(),
+            budget: tuple[float, str] | None = None) -> Run:
     """Run ``cells`` once in a fresh sandbox and return what it reported.
 
     ``cuts`` maps a segment to its first cell not to run again (it hung or crashed the kernel
     before): the cells before it are replayed for their state, the rest of the segment,
     its checks included, is skipped. ``skip_checks`` are checks already answered.
+    ``budget`` is the submission's deadline (``time.monotonic()``) and how to say it ran out.
     """
     cuts = dict(cuts or {})
     isolation = resolve_isolation(limits.isolation)
@@ -243,6 +249,7 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
         command = bwrap_command(limits) + command
     workdir = tempfile.mkdtemp(prefix="gradlab-sandbox-")
     read_fd, write_fd = os.pipe()
+    _widen(read_fd)
     process = None
     try:
         if user is not None:
@@ -265,7 +272,7 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
             cwd="/")
         os.close(write_fd)
         write_fd = -1
-        watch = _Watch(cells, limits, cuts, set(skip_checks))
+        watch = _Watch(cells, limits, cuts, set(skip_checks), budget)
         try:
             process.stdin.write(json.dumps(job).encode())
             process.stdin.close()
@@ -314,7 +321,7 @@ class _Streams:
 
     def _read(self, key: selectors.SelectorKey) -> bool:
         try:
-            data = os.read(key.fd, 1 << 16)
+            data = os.read(key.fd, PIPE_SIZE)
         except BlockingIOError:
             return False
         if not data:
@@ -342,7 +349,8 @@ class _Streams:
 def _follow(process: subprocess.Popen, read_fd: int, watch: _Watch) -> None:
     streams, run = _Streams(process, read_fd, watch), watch.run
     while not (run.done or run.failure):
-        streams.pump(min(max(watch.deadline - time.monotonic(), 0), 0.2))
+        deadline = min(watch.deadline, watch.budget)
+        streams.pump(min(max(deadline - time.monotonic(), 0), 0.2))
         if run.done or run.failure:
             break
         if not streams.events_open or process.poll() is not None:
@@ -350,7 +358,10 @@ def _follow(process: subprocess.Popen, read_fd: int, watch: _Watch) -> None:
             if not run.done and not run.failure:
                 _ended(process, watch)
             break
-        if time.monotonic() > watch.deadline:
+        if time.monotonic() > watch.budget:
+            watch.fail(TIMED_OUT, watch.budget_text)
+            run.budget_spent = True
+        elif time.monotonic() > watch.deadline:
             if watch.segment is None:
                 watch.fail(CRASHED, f"the sandbox did not start within {watch.limits.startup:g} s")
             else:
@@ -371,6 +382,15 @@ def _ended(process: subprocess.Popen, watch: _Watch) -> None:
         watch.fail(TIMED_OUT, f"ran longer than {watch.limits.timeout:g} s")
     else:
         watch.fail(CRASHED, exit_reason(code))
+
+
+def _widen(fd: int) -> None:
+    """A 1 MB event pipe: a big answer (or a flood) crosses in 16 wakeups, not 256, so a loaded
+    machine still reads it long before the question's timeout."""
+    try:
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
+    except OSError:
+        pass
 
 
 def _kill_tree(process: subprocess.Popen) -> None:

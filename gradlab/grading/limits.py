@@ -31,7 +31,8 @@ class Limits:
         output: bytes of stdout and stderr after which the running question is stopped.
         file_size: the largest file the learner's code may write (RLIMIT_FSIZE).
         disk: size of the sandbox's private, in-memory file system.
-        startup: seconds the sandbox may take to start.
+        startup: seconds the sandbox may take to start; also what a submission's time budget
+            (questions × timeout + startup, every restart and replay included) adds for setup.
         isolation: "auto" (the strongest available: "namespaces" as root, else
             "bubblewrap"; an error where neither works), "namespaces" (gradlab's own
             namespaces, as root), "bubblewrap" (user namespaces, without root) or "basic"
@@ -59,6 +60,10 @@ class Limits:
     def grace(self) -> float:
         """Extra seconds the grader waits past a soft timeout before it kills the process."""
         return max(0.5, min(5.0, 0.25 * self.timeout))
+
+    def budget(self, questions: int) -> float:
+        """Wall-clock seconds for a whole submission, restarts and replays included."""
+        return questions * self.timeout + self.startup
 
     @property
     def cpu_seconds(self) -> int:

@@ -16,6 +16,11 @@ from .answers import encode
 from .assignment import ROLE_ANSWER, ROLE_CHECK, Assignment, source_of
 from .inputs import call_inputs, literal_to_plain
 from .spec import NOT_LITERAL, check_cell_question, solution_regions, written_literals
+from .submissions import InvalidNotebook
+
+MAX_CHECK_CELL = 64 << 10  # a check cell is one line; a bigger cell is the learner's code
+MAX_PARSED_CELL = 256 << 10  # cells read for written-out values (literal= checks)
+MAX_CODE_CHARS = 16 << 20  # code a submission may send to its sandbox
 
 
 @dataclass
@@ -52,7 +57,10 @@ def _check_question(cell: Any, assignment: Assignment) -> str | None:
     role = assignment.role_of(cell.get("id") or "")
     if role is not None and role.role == ROLE_CHECK:
         return role.question
-    question = check_cell_question(source_of(cell))
+    source = source_of(cell)
+    if len(source) > MAX_CHECK_CELL:
+        return None
+    question = check_cell_question(source)
     if question is None:
         return None  # no check call, or mixed with the learner's own code: the cell is theirs
     return question if question in assignment.questions else ""  # unknown: dropped all the same
@@ -87,8 +95,13 @@ def _split_given(source: str, given: str | None) -> list[str]:
     return [source]
 
 
-def make_plan(assignment: Assignment, submission: Any) -> Plan:
-    """Build the run plan of a (validated) submission notebook.
+def layout(assignment: Assignment, submission: Any) -> dict:
+    """The learner's side of a plan, from a (validated) submission notebook: their code cells,
+    the position of each question's checks, and the values written out for ``literal=`` checks.
+
+    Everything that parses learner text happens here (``planner.py`` runs it in a limited
+    process); the result is plain JSON data. Cells larger than a check cell can be are never
+    parsed as one, and only cells up to ``MAX_PARSED_CELL`` are read for written-out values.
 
     An answer cell that starts with the lines the exercise gives is run as two cells, the
     given lines, then the rest (skipped if the given lines raised, as in one cell): when
@@ -98,6 +111,7 @@ def make_plan(assignment: Assignment, submission: Any) -> Plan:
     continued: set[int] = set()
     anchors: dict[str, int] = {}
     after_answer: dict[str, int] = {}
+    total = 0
     for cell in submission.cells:
         if cell.get("cell_type") != "code":
             continue
@@ -106,9 +120,13 @@ def make_plan(assignment: Assignment, submission: Any) -> Plan:
             if question and question not in anchors:
                 anchors[question] = len(code)
             continue
+        source = source_of(cell)
+        total += len(source)
+        if total > MAX_CODE_CHARS:
+            raise InvalidNotebook(f"the notebook holds more than {MAX_CODE_CHARS >> 20} million "
+                                  "characters of code")
         answered = _answer_question(cell, assignment)
-        parts = _split_given(source_of(cell), given_lines(assignment, answered) if answered
-                             else None)
+        parts = _split_given(source, given_lines(assignment, answered) if answered else None)
         continued.update(range(len(code) + 1, len(code) + len(parts)))
         code += parts
         if answered:
@@ -124,7 +142,20 @@ def make_plan(assignment: Assignment, submission: Any) -> Plan:
         if question not in points:
             later = [points[q] for q in order[number + 1:] if q in points]
             points[question] = min(later) if later else len(code)
-    return _assemble(assignment, code, points, continued)
+    literals = {}
+    for question, position in points.items():
+        for check in assignment.questions[question].checks:
+            names = assignment.checks[check].literal
+            if names:
+                readable = [text for text in code[:position] if len(text) <= MAX_PARSED_CELL]
+                literals[str(check)] = _literals(readable, names)
+    return {"code": code, "points": points, "literals": literals,
+            "continued": sorted(continued)}
+
+
+def make_plan(assignment: Assignment, submission: Any) -> Plan:
+    """Build the run plan of a (validated, trusted or already limited) submission notebook."""
+    return assemble(assignment, layout(assignment, submission))
 
 
 def _literals(sources: list[str], names: list[str]) -> dict:
@@ -136,8 +167,10 @@ def _literals(sources: list[str], names: list[str]) -> dict:
                        if value is not NOT_LITERAL}}
 
 
-def _assemble(assignment: Assignment, code: list[str], points: dict[str, int],
-              continued: set[int] = frozenset()) -> Plan:
+def assemble(assignment: Assignment, layout: dict) -> Plan:
+    """The plan from a layout: the learner's cells with the trusted captures in between."""
+    code, points, literals = layout["code"], layout["points"], layout["literals"]
+    continued = set(layout.get("continued", ()))
     plan, segment = Plan([]), 0
     by_position: dict[int, list[str]] = {}
     for question in assignment.questions:
@@ -153,7 +186,8 @@ def _assemble(assignment: Assignment, code: list[str], points: dict[str, int],
                                  "calls": None if inputs is None else encode(inputs),
                                  "ncalls": None if inputs is None else len(inputs)})
                 if spec.literal:
-                    plan.literals[check] = _literals(code[:position], spec.literal)
+                    plan.literals[check] = literals.get(str(check)) or {
+                        "missing": list(spec.literal), "values": {}}
                     captures[-1]["bind"] = plan.literals[check]["values"]
             plan.cells.append({"kind": "capture", "segment": segment, "captures": captures,
                                "question": question})

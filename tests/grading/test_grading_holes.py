@@ -10,17 +10,21 @@ import json
 import re
 import shutil
 
+import nbformat
 import numpy as np
 import pytest
 from support import GRADING_FIXTURES as FIXTURES
 from test_grading_batch import assert_graded_as
 
-from gradlab.grading import Limits, grade, load_assignment
+from gradlab.grading import Limits, grade, load_assignment, planner
 from gradlab.grading import kernel as kernel_module
 from gradlab.grading.kernel import FORGED, _Watch
+from gradlab.grading.plan import MAX_CHECK_CELL, layout
+from gradlab.grading.planner import plan_submission
 from gradlab.grading.reference import compute_references, expected_value
 from gradlab.grading.score import score_check
 from gradlab.grading.spec import CheckSpec
+from gradlab.grading.submissions import InvalidNotebook
 
 SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 HOLES = FIXTURES / "holes"
@@ -178,3 +182,60 @@ def test_a_huge_answer_is_refused_by_its_size_before_it_is_parsed(holes, monkeyp
     monkeypatch.setattr(kernel_module.json, "loads", lambda line: parsed.append(line) or {})
     watch.event(b'{"t": "answer", "check": 1, "result": {"value": [' + b"1," * 200_000 + b"1]}}")
     assert parsed == [] and watch.run.failure == "crashed"
+
+
+# ---------------------------------------------------------------------------------------------
+# item 4 (continued): learner code is planned in a limited process; one time budget
+
+
+def test_crash_replay_loop_stops_when_the_submissions_time_budget_is_spent(holes):
+    record = holes["crash-replay-loop"]
+    budget = LIMITS.budget(len(ALL))
+    assert f"time budget of {budget:g} s" in record["reason"], record["reason"]
+    assert record["seconds"] < budget + 15, record  # the kill and the scoring, not more runs
+    statuses = {q["status"] for q in record["questions"].values()}
+    assert statuses <= {"crashed", "timed out"} and "timed out" in statuses
+
+
+def huge_code_cell(mb: float = 4.0) -> bytes:
+    """The correct submission with a code cell of about ``mb`` MB (a list of ones) as the fx.q1
+    answer."""
+    notebook = json.loads((FIXTURES / "submissions" / "correct.ipynb").read_text("utf-8"))
+    for cell in notebook["cells"]:
+        if cell.get("metadata", {}).get("gradlab", {}).get("role") == "answer":
+            cell["source"] = "grads = [" + "1, " * int(mb * (1 << 20) / 3) + "1]"
+            break
+    return json.dumps(notebook).encode()
+
+
+def test_a_huge_code_cell_is_parsed_and_planned_in_a_limited_child_not_the_grader(monkeypatch):
+    assignment = load_assignment(SOLUTION)
+    plan = plan_submission(assignment, huge_code_cell(), LIMITS)
+    assert max(len(cell.get("source", "")) for cell in plan.cells) > 4_000_000
+
+    def greedy_layout(assignment, notebook):  # parsing that wants far more than it may have
+        return {"hog": bytearray(planner.PLANNING_MEMORY * 4)}
+
+    monkeypatch.setattr(planner, "layout", greedy_layout)
+    with pytest.raises(InvalidNotebook, match="within the grader's limits"):
+        plan_submission(assignment, huge_code_cell(), LIMITS)
+
+
+def test_a_huge_code_cell_costs_its_own_question_only(tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / "huge-code-cell.ipynb").write_bytes(huge_code_cell())
+    shutil.copy(FIXTURES / "submissions" / "correct.ipynb", folder)
+    records = {r["learner"]: r for r in grade(folder, SOLUTION, tmp_path / "grades.csv",
+                                               workers=2, limits=LIMITS, progress=False)}
+    assert_graded_as(records["correct"], (9, "graded", passed_except("", "")))
+    huge = records["huge-code-cell"]
+    assert huge["total"] == 6 and huge["questions"]["fx.q1"]["points"] == 0, huge
+
+
+def test_big_cells_are_never_parsed_as_check_cells():
+    assignment = load_assignment(SOLUTION)
+    text = 'check("fx.q1")\n' + "#" * (MAX_CHECK_CELL + 1)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(text, id="mine")]
+    assert layout(assignment, notebook)["code"] == [text]  # kept as the learner's code

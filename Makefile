@@ -50,8 +50,9 @@ parity: $(STAMP)
 	bash tools/install_torch_ref.sh
 	$(BIN)/python -m pytest -n auto -m parity tests
 
-# The browser tests: JupyterLab on 127.0.0.1 driven by Debian's headless Chromium (notebook 07
-# run in full, the links between notebooks, an exercise done and checked).
+# The browser tests: JupyterLab on 127.0.0.1 driven by Debian's headless Chromium (every
+# notebook opened whole before it runs, trusted and not, and as nbconvert HTML without
+# JavaScript; notebook 07 run in full; the links between notebooks; an exercise done and checked).
 e2e: $(STAMP)
 	bash tools/install_e2e.sh
 	$(BIN)/python -m pytest e2e

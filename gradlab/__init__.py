@@ -21,6 +21,7 @@ from typing import Any
 from gradlab import (
     _dtype,
     _tensor_methods,  # noqa: F401  (attaches methods and operators to Tensor)
+    _traceback,
     autograd,
 )
 from gradlab._as_torch import install_as_torch, load_ipython_extension, uninstall_as_torch
@@ -185,3 +186,8 @@ def __getattr__(name: str) -> Any:
     if name in ("save", "load"):  # in gradlab/serialization.py, which needs nn.Parameter
         return getattr(importlib.import_module("gradlab.serialization"), name)
     raise AttributeError(f"module 'gradlab' has no attribute '{name}'")
+
+
+# In IPython and Jupyter, errors end at the learner's line (see _traceback; plain Python is
+# untouched). GRADLAB_FULL_TRACEBACK=1 shows gradlab's own frames too.
+_traceback.install()

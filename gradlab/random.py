@@ -105,19 +105,21 @@ class Generator:
         out[out == _cast(high, name)] = _cast(low, name)
         return out.reshape(shape)
 
-    def normal(self, shape: Shape, mean: float, std: float, dtype: np.dtype) -> np.ndarray:
+    def normal(self, shape: Shape, mean: float, std: float, dtype: np.dtype,
+               serial: bool = False) -> np.ndarray:
         """``torch.randn`` / ``Tensor.normal_(mean, std)``, with PyTorch's size-dependent paths.
 
         16 or more elements: vectorised Box-Muller on blocks of 16 uniforms (the last block is
         redrawn when the size is not a multiple of 16). Fewer: one double Box-Muller pair at a
-        time, the partner cached in the generator for the next call. The float32 block kernel
+        time, the partner cached in the generator for the next call (also for any size when
+        ``serial``: PyTorch's path for a tensor that is not contiguous). The float32 block kernel
         is x86's (AVX2, also used on AVX-512 CPUs); ARM builds of PyTorch use another one.
         """
         shape, name = _shape_size(shape), _float_dtype(dtype, "normal_kernel_cpu")
         n = math.prod(shape)
         if not std >= 0.0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-        if n < 16:
+        if n < 16 or serial:
             return self._normal_serial(n, mean, std, name).reshape(shape)
         if name == "float64":
             fill, draw = _k.box_muller16_double, self._unit_doubles
@@ -213,10 +215,11 @@ class Generator:
         return hits.astype(dtype).reshape(shape)
 
 
-def fill_like(like: np.ndarray, draw: Callable[[tuple[int, ...]], np.ndarray]) -> np.ndarray:
+def fill_like(like: np.ndarray, draw: Callable[[tuple[int, ...]], np.ndarray],
+              dense: bool = True) -> np.ndarray:
     """``draw(shape)`` for an array shaped like ``like``, the values laid out in the order
     PyTorch's kernels would write them into ``empty_like(like)`` (see :func:`memory_order`)."""
-    order = memory_order(like)
+    order = memory_order(like, dense)
     if order is None:
         return draw(like.shape)
     values = draw(tuple(like.shape[d] for d in order))

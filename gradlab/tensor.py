@@ -90,8 +90,12 @@ def check_device(dev: Any) -> None:
     if d.type == "cuda":
         raise AssertionError("Torch not compiled with CUDA enabled\n"
                              "Hint: gradlab runs on the CPU; drop .cuda() / device='cuda'.")
+    if d.type == "xpu":
+        raise AssertionError("Torch not compiled with XPU enabled\n"
+                             "Hint: gradlab runs on the CPU only.")
     if d.type != "cpu":
-        raise RuntimeError(f"gradlab runs on the CPU only; got device '{d}'")
+        raise RuntimeError(f"PyTorch is not linked with support for {d.type} devices\n"
+                           "Hint: gradlab runs on the CPU only.")
 
 
 CPU = device()
@@ -184,6 +188,21 @@ class Tensor:
     @property
     def is_cuda(self) -> bool:
         return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        """-1: the CPU (PyTorch's answer for CPU tensors)."""
+        return -1
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def pin_memory(self) -> Tensor:
+        """Pinned memory is for copies to a GPU; without one PyTorch refuses, and so does this."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"

@@ -27,7 +27,9 @@ solution's own value), ``calls`` (argument tuples when the answer is a function)
 step) and ``mistakes`` (``(wrong_value, "what to tell")`` pairs). Checks between
 ``### BEGIN HIDDEN CHECKS`` and ``### END HIDDEN CHECKS`` never reach learners.
 
-``gradlab assign SOLUTIONS EXERCISES`` (:func:`assign`) writes the learner notebooks;
+``gradlab assign SOLUTIONS EXERCISES`` (:func:`assign`) writes the learner notebooks, whose
+check cells say only ``check("04.q2")``: the public checks travel in the notebook's metadata
+(``checkdata``), the hidden ones stay in the solution;
 ``check()``/``check_all()`` give verdicts in the learner's kernel; ``gradlab grade``
 (:func:`grade`) grades submissions in sandboxes. See ``docs/grading.md``.
 """

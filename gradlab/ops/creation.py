@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab import _dtype
+from gradlab import _dtype, random
 from gradlab.ops._from_data import check_numpy, check_range, from_data
 from gradlab.ops.shape import parse_shape
 from gradlab.tensor import Tensor, check_device
@@ -289,8 +289,6 @@ def eye(n: Any, m: Any = None, *, dtype: Any = None, device: Any = None,
 
 
 def _gen(generator: Any) -> Any:
-    from gradlab import random
-
     return generator if generator is not None else random.default_generator
 
 
@@ -343,13 +341,22 @@ def randperm(n: Any, *, generator: Any = None, dtype: Any = None, device: Any = 
 
 
 def rand_like(a: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``empty_like(a).uniform_()``: drawn along the memory a dense ``a`` (a transpose) has."""
     _check_input(a, "rand_like")
-    return rand(a.shape, dtype=dtype or a.dtype, requires_grad=requires_grad)
+    dt = _dt(dtype or a.dtype, "rand_like")
+    gen = random.default_generator
+    out = random.fill_like(a._data, lambda shape: gen.uniform(shape, 0.0, 1.0, dt))
+    return _finish(out, requires_grad, None)
 
 
 def randn_like(a: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``empty_like(a).normal_()``: a transposed ``a`` gets PyTorch's one-at-a-time draws."""
     _check_input(a, "randn_like")
-    return randn(a.shape, dtype=dtype or a.dtype, requires_grad=requires_grad)
+    dt = _dt(dtype or a.dtype, "randn_like")
+    gen = random.default_generator
+    serial = random.memory_order(a._data) is not None
+    out = random.fill_like(a._data, lambda shape: gen.normal(shape, 0.0, 1.0, dt, serial))
+    return _finish(out, requires_grad, None)
 
 
 def normal(mean: float, std: float, size: Any, *, generator: Any = None, dtype: Any = None,

@@ -69,6 +69,22 @@ def test_cuda_is_refused_with_pytorchs_message(make):
         make()
 
 
+def test_other_devices_are_refused_with_pytorchs_words():
+    for name in ("mps", "xla", "vulkan"):
+        with pytest.raises(RuntimeError, match=f"^PyTorch is not linked with support for {name} "
+                                               "devices"):
+            gradlab.zeros(2).to(name)
+    with pytest.raises(AssertionError, match="^Torch not compiled with XPU enabled"):
+        gradlab.zeros(2).to("xpu")
+
+
+def test_cpu_tensor_queries_answer_as_pytorch():
+    x = gradlab.zeros(2)
+    assert (x.get_device(), x.is_cpu, x.is_cuda, x.is_pinned()) == (-1, True, False, False)
+    with pytest.raises(RuntimeError, match=NO_ACCELERATOR):
+        x.pin_memory()
+
+
 def test_integer_devices_need_an_accelerator():
     with pytest.raises(RuntimeError, match=NO_ACCELERATOR):
         gradlab.zeros(2).to(0)

@@ -1,0 +1,109 @@
+"""Errors end at the learner's line: in IPython and Jupyter, tracebacks leave out gradlab's own
+frames, as PyTorch's (raised from C++) show none of its internals.
+
+``install()`` runs when gradlab is imported inside IPython: it registers one handler for
+exceptions that drops every frame of a file inside the gradlab package, from the traceback and
+from the exceptions it chains, then lets IPython show the rest as usual. An error raised in the
+learner's own code (a callback or ``forward`` that gradlab called) keeps the learner's frames.
+Plain Python is untouched and prints complete tracebacks.
+
+The handler also writes gradlab's names in the error's message the way the learner imported
+gradlab (``torch.no_grad()`` after ``import gradlab as torch``; see ``_hints``).
+
+To study the engine, set the environment variable ``GRADLAB_FULL_TRACEBACK=1`` (in a notebook:
+``%env GRADLAB_FULL_TRACEBACK=1``): every frame is shown again, from the next error on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from gradlab._hints import in_learner_names
+
+__all__ = ["install", "learner_traceback", "FULL_TRACEBACK_VARIABLE"]
+
+FULL_TRACEBACK_VARIABLE = "GRADLAB_FULL_TRACEBACK"
+PACKAGE = str(Path(__file__).resolve().parent) + os.sep
+
+
+def _inside_gradlab(tb: TracebackType) -> bool:
+    return os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(PACKAGE)
+
+
+def learner_traceback(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback without gradlab's frames (None if nothing else is left)."""
+    kept = []
+    while tb is not None:
+        if not _inside_gradlab(tb):
+            kept.append(tb)
+        tb = tb.tb_next
+    trimmed = None
+    for frame in reversed(kept):
+        trimmed = TracebackType(trimmed, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
+    return trimmed
+
+
+def _trim_chain(error: BaseException, seen: set[int]) -> None:
+    """Trim the tracebacks of the exceptions ``error`` chains (``raise ... from``, or raised
+    while handling another). One that happened wholly inside gradlab is not shown at all."""
+    for attribute in ("__cause__", "__context__"):
+        linked = getattr(error, attribute)
+        if linked is None or id(linked) in seen:
+            continue
+        seen.add(id(linked))
+        trimmed = learner_traceback(linked.__traceback__)
+        if trimmed is None:
+            if attribute == "__context__" or error.__cause__ is linked:
+                error.__suppress_context__ = True
+            continue
+        linked.__traceback__ = trimmed
+        _trim_chain(linked, seen)
+
+
+def _speak_learner_names(error: BaseException) -> None:
+    """Rewrite ``gradlab.<name>`` in the error's message as the learner's own name for it."""
+    if type(error).__str__ is not BaseException.__str__ or not error.args:
+        return
+    if isinstance(error.args[0], str):
+        error.args = (in_learner_names(error.args[0]), *error.args[1:])
+
+
+def full_traceback_wanted() -> bool:
+    return os.environ.get(FULL_TRACEBACK_VARIABLE, "").strip().lower() not in ("", "0", "false")
+
+
+def _show(shell: Any, etype: type, value: BaseException, tb: TracebackType | None,
+          tb_offset: int | None = None) -> None:
+    """IPython's custom exception handler: show the traceback without gradlab's frames."""
+    _speak_learner_names(value)
+    if not full_traceback_wanted():
+        trimmed = learner_traceback(tb)
+        if trimmed is not None:  # never hide everything: then something else went wrong
+            tb = trimmed
+            value.__traceback__ = tb
+            _trim_chain(value, {id(value)})
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+
+def install() -> bool:
+    """Register the handler with the running IPython shell, if any (and if no other custom
+    handler is set). Returns whether it is installed."""
+    if "IPython" not in sys.modules:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    current = getattr(shell, "custom_exceptions", ())
+    if current and getattr(shell, "_gradlab_traceback", False) is False:
+        return False  # someone else's handler: leave it alone
+    shell.set_custom_exc((Exception,), _show)
+    shell._gradlab_traceback = True
+    return True

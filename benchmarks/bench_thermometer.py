@@ -1,7 +1,9 @@
 """The course's thermometer fit (11 points, ``w, b = params``, 5000 epochs), timed three ways.
 
 gradlab, a plain numpy loop with hand-derived gradients, and PyTorch eager when it is
-installed. Printed as ratios from one run; never part of ``make test``.
+installed, taking turns over five rounds and keeping each one's best time (the machine is
+shared: the best is the least disturbed). Printed as ratios from one run; never part of
+``make test``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
 T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
 EPOCHS, LR = 5000, 1e-2
+ROUNDS = 5
 
 
 def train_framework(torch: Any) -> tuple[float, list[float]]:
@@ -47,29 +50,48 @@ def train_numpy() -> tuple[float, list[float]]:
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
+    """CPU time of this process (all its threads): on a shared machine, wall time mostly
+    measures the other jobs."""
+    start = time.process_time()
     result = fn()
-    return time.perf_counter() - start, result
+    return time.process_time() - start, result
+
+
+def best_of(runners: dict[str, Callable[[], Any]], rounds: int = ROUNDS) -> dict[str, tuple]:
+    """Each runner timed ``rounds`` times, taking turns (so a busy spell on the machine hits
+    them alike); the best time of each, the least disturbed by other work."""
+    rows: dict[str, tuple[float, Any]] = {}
+    for _ in range(rounds):
+        for name, fn in runners.items():
+            secs, result = timed(fn)
+            if name not in rows or secs < rows[name][0]:
+                rows[name] = (secs, result)
+    return rows
 
 
 def main() -> dict[str, float]:
     import gradlab
 
-    rows = {"gradlab": timed(lambda: train_framework(gradlab)),
-            "numpy (hand-derived)": timed(train_numpy)}
+    runners: dict[str, Callable[[], Any]] = {"gradlab": lambda: train_framework(gradlab),
+                                             "numpy (hand-derived)": train_numpy}
     try:
         import torch
 
         torch.set_num_threads(1)
-        rows["pytorch eager"] = timed(lambda: train_framework(torch))
+        runners["pytorch eager"] = lambda: train_framework(torch)
     except ImportError:
         pass
-    print(f"thermometer fit, {EPOCHS} epochs (per-epoch time; ratio = gradlab / other)")
+    rows = best_of(runners)
+    print(f"thermometer fit, {EPOCHS} epochs, best of {ROUNDS} alternating rounds "
+          "(per-epoch CPU time; ratio = gradlab / other)")
     g = rows["gradlab"][0]
     for name, (secs, (loss, params)) in rows.items():
         ratio = "" if name == "gradlab" else f"  gradlab is {g / secs:5.2f}x"
         print(f"  {name:22s} {secs / EPOCHS * 1e6:8.1f} us/epoch  loss {loss:.6f}  "
               f"params {[round(p, 4) for p in params]}{ratio}")
+    if "pytorch eager" in rows:
+        print(f"  target: gradlab <= 0.60x pytorch eager -> "
+              f"{'met' if g <= 0.6 * rows['pytorch eager'][0] else 'NOT met'}")
     return {name: secs for name, (secs, _) in rows.items()}
 
 

@@ -6,6 +6,7 @@ PyTorch binds its operators the same way (generated bindings to one set of funct
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from gradlab import _dtype
 from gradlab.ops import (
     activation,
     arithmetic,
+    creation,
     indexing,
     inplace,
     linalg,
@@ -41,15 +43,22 @@ def _other(x: Any) -> Any:
     return NotImplemented
 
 
+_OPERANDS = (Tensor, *Number)
+
+
 def _binop(fn: Any, reflected: Any = None) -> tuple[Any, Any]:
     def forward(self: Tensor, other: Any) -> Any:
-        other = _other(other)
-        return NotImplemented if other is NotImplemented else fn(self, other)
+        if not isinstance(other, _OPERANDS):
+            other = _other(other)
+            if other is NotImplemented:
+                return NotImplemented
+        return fn(self, other)
 
     def backward(self: Tensor, other: Any) -> Any:
-        other = _other(other)
-        if other is NotImplemented:
-            return NotImplemented
+        if not isinstance(other, _OPERANDS):
+            other = _other(other)
+            if other is NotImplemented:
+                return NotImplemented
         if isinstance(other, Tensor):
             return fn(other, self)
         return reflected(self, other) if reflected is not None else fn(self, other)
@@ -59,64 +68,84 @@ def _binop(fn: Any, reflected: Any = None) -> tuple[Any, Any]:
 
 def _iop(fn: Any) -> Any:
     def method(self: Tensor, other: Any) -> Any:
-        other = _other(other)
-        return NotImplemented if other is NotImplemented else inplace.apply_inplace(self, fn, other)
+        if not isinstance(other, _OPERANDS):
+            other = _other(other)
+            if other is NotImplemented:
+                return NotImplemented
+        return inplace.apply_inplace(self, fn, other)
 
     return method
 
 
-METHODS = {
-    # arithmetic and math
-    "add": AR.add, "sub": AR.sub, "subtract": AR.sub, "mul": AR.mul, "multiply": AR.mul,
-    "div": AR.div, "divide": AR.div, "true_divide": AR.div, "pow": AR.pow, "neg": AR.neg,
-    "negative": AR.neg, "reciprocal": AR.reciprocal, "abs": P.abs, "absolute": P.abs,
-    "exp": P.exp, "log": P.log, "log1p": LE.log1p, "log2": LE.log2, "log10": LE.log10,
-    "expm1": LE.expm1, "sqrt": P.sqrt, "sin": P.sin, "cos": P.cos, "tanh": P.tanh,
-    "sigmoid": P.sigmoid, "relu": P.relu, "square": AR.square, "clamp": P.clamp, "clip": P.clamp,
-    "maximum": P.maximum, "minimum": P.minimum, "sign": P.sign, "sgn": P.sgn, "floor": P.floor,
-    "ceil": P.ceil, "round": P.round, "trunc": P.trunc, "floor_divide": AR.floor_divide,
-    "remainder": AR.remainder, "eq": P.eq, "ne": P.ne, "lt": P.lt, "le": P.le, "gt": P.gt,
-    "ge": P.ge, "logical_not": P.logical_not, "isnan": P.isnan, "isinf": P.isinf,
-    "isfinite": P.isfinite,
+# The one table of operation names: name -> (function, where the name appears), with
+#   m  a Tensor method          x.exp()
+#   f  a top-level function     gradlab.exp(x)
+#   i  an in-place method       x.exp_()   (the out-of-place function applied in place)
+# Aliases are rows of their own.
+OPS: dict[str, tuple[Callable[..., Any], str]] = {
+    # arithmetic
+    "add": (AR.add, "mfi"), "sub": (AR.sub, "mfi"), "subtract": (AR.sub, "mfi"),
+    "mul": (AR.mul, "mfi"), "multiply": (AR.mul, "mfi"), "div": (AR.div, "mfi"),
+    "divide": (AR.div, "mf"), "true_divide": (AR.div, "mf"), "pow": (AR.pow, "mfi"),
+    "neg": (AR.neg, "mfi"), "negative": (AR.neg, "mf"), "reciprocal": (AR.reciprocal, "mfi"),
+    "square": (AR.square, "mfi"), "floor_divide": (AR.floor_divide, "mf"),
+    "remainder": (AR.remainder, "mf"),
+    # pointwise math
+    "abs": (P.abs, "mfi"), "absolute": (P.abs, "m"), "exp": (P.exp, "mfi"),
+    "log": (P.log, "mfi"), "log1p": (LE.log1p, "mfi"), "log2": (LE.log2, "mfi"),
+    "log10": (LE.log10, "mfi"), "expm1": (LE.expm1, "mfi"), "sqrt": (P.sqrt, "mfi"),
+    "sin": (P.sin, "mfi"), "cos": (P.cos, "mfi"), "tanh": (P.tanh, "mfi"),
+    "sigmoid": (P.sigmoid, "mfi"), "relu": (P.relu, "mfi"), "clamp": (P.clamp, "mfi"),
+    "clip": (P.clamp, "mfi"), "maximum": (P.maximum, "mf"), "minimum": (P.minimum, "mf"),
+    "sign": (P.sign, "mfi"), "sgn": (P.sgn, "mi"), "floor": (P.floor, "mfi"),
+    "ceil": (P.ceil, "mfi"), "round": (P.round, "mfi"), "trunc": (P.trunc, "mi"),
+    # comparisons and tests
+    "eq": (P.eq, "mf"), "ne": (P.ne, "mf"), "lt": (P.lt, "mf"), "le": (P.le, "mf"),
+    "gt": (P.gt, "mf"), "ge": (P.ge, "mf"), "logical_not": (P.logical_not, "mf"),
+    "isnan": (P.isnan, "mf"), "isinf": (P.isinf, "mf"), "isfinite": (P.isfinite, "mf"),
     # reductions
-    "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "norm": R.norm, "max": R.max,
-    "min": R.min, "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
-    "all": R.all, "any": R.any,
-    "softmax": A.softmax, "log_softmax": A.log_softmax, "logsumexp": A.logsumexp,
+    "sum": (R.sum, "mf"), "mean": (R.mean, "mf"), "var": (R.var, "mf"), "std": (R.std, "mf"),
+    "norm": (R.norm, "mf"), "max": (R.max, "mf"), "min": (R.min, "mf"),
+    "amax": (R.amax, "mf"), "amin": (R.amin, "mf"), "argmax": (R.argmax, "mf"),
+    "argmin": (R.argmin, "mf"), "all": (R.all, "mf"), "any": (R.any, "mf"),
+    "softmax": (A.softmax, "mf"), "log_softmax": (A.log_softmax, "mf"),
+    "logsumexp": (A.logsumexp, "mf"),
     # shapes
-    "view": S.view, "reshape": S.reshape, "flatten": S.flatten, "unflatten": S.unflatten,
-    "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "permute": S.permute,
-    "transpose": S.transpose, "swapaxes": S.transpose, "swapdims": S.transpose, "t": S.t,
-    "expand": S.expand, "expand_as": S.expand_as, "broadcast_to": S.broadcast_to,
-    "clone": S.clone, "contiguous": S.contiguous, "to": S.to, "type_as": S.type_as,
-    "view_as": lambda a, o: S.view(a, o.shape), "reshape_as": lambda a, o: S.reshape(a, o.shape),
+    "view": (S.view, "m"), "reshape": (S.reshape, "mf"), "flatten": (S.flatten, "mf"),
+    "unflatten": (S.unflatten, "m"), "squeeze": (S.squeeze, "mf"),
+    "unsqueeze": (S.unsqueeze, "mf"), "permute": (S.permute, "mf"),
+    "transpose": (S.transpose, "mf"), "swapaxes": (S.transpose, "mf"),
+    "swapdims": (S.transpose, "m"), "t": (S.t, "mf"), "expand": (S.expand, "m"),
+    "expand_as": (S.expand_as, "m"), "broadcast_to": (S.broadcast_to, "mf"),
+    "clone": (S.clone, "mf"), "contiguous": (S.contiguous, "m"), "to": (S.to, "m"),
+    "type_as": (S.type_as, "m"), "view_as": (lambda a, o: S.view(a, o.shape), "m"),
+    "reshape_as": (lambda a, o: S.reshape(a, o.shape), "m"),
     # indexing and joining
-    "unbind": I.unbind, "split": I.split, "chunk": I.chunk, "nonzero": I.nonzero,
-    "masked_fill": I.masked_fill, "select": I.select,
+    "unbind": (I.unbind, "mf"), "split": (I.split, "mf"), "chunk": (I.chunk, "mf"),
+    "nonzero": (I.nonzero, "mf"), "masked_fill": (I.masked_fill, "mfi"),
+    "select": (I.select, "mf"),
     # products
-    "matmul": L.matmul, "mm": L.mm, "mv": L.mv, "dot": L.dot, "bmm": L.bmm,
+    "matmul": (L.matmul, "mf"), "mm": (L.mm, "mf"), "mv": (L.mv, "mf"), "dot": (L.dot, "mf"),
+    "bmm": (L.bmm, "mf"),
     # scans, orderings, rearrangements and index-driven ops
-    "cumsum": scan.cumsum, "cumprod": scan.cumprod, "prod": scan.prod, "flip": scan.flip,
-    "roll": rearrange.roll, "tril": rearrange.tril, "triu": rearrange.triu,
-    "repeat": rearrange.repeat, "repeat_interleave": rearrange.repeat_interleave,
-    "outer": rearrange.outer, "gather": rearrange.gather, "scatter": rearrange.scatter,
-    "scatter_add": rearrange.scatter_add, "index_select": rearrange.index_select,
-    "sort": sorting.sort, "argsort": sorting.argsort, "topk": sorting.topk,
-    "median": sorting.median,
-    # in place
-    "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,
-    "uniform_": inplace.uniform_, "normal_": inplace.normal_,
+    "cumsum": (scan.cumsum, "mf"), "cumprod": (scan.cumprod, "mf"), "prod": (scan.prod, "mf"),
+    "flip": (scan.flip, "mf"), "roll": (rearrange.roll, "mf"),
+    "tril": (rearrange.tril, "mfi"), "triu": (rearrange.triu, "mfi"),
+    "repeat": (rearrange.repeat, "m"), "repeat_interleave": (rearrange.repeat_interleave, "mf"),
+    "outer": (rearrange.outer, "mf"), "gather": (rearrange.gather, "mf"),
+    "scatter": (rearrange.scatter, "mfi"), "scatter_add": (rearrange.scatter_add, "mfi"),
+    "index_select": (rearrange.index_select, "mf"), "sort": (sorting.sort, "mf"),
+    "argsort": (sorting.argsort, "mf"), "topk": (sorting.topk, "mf"),
+    "median": (sorting.median, "mf"),
+    # in place only
+    "zero_": (inplace.zero_, "m"), "fill_": (inplace.fill_, "m"), "copy_": (inplace.copy_, "m"),
+    "uniform_": (inplace.uniform_, "m"), "normal_": (inplace.normal_, "m"),
 }
-for _name in ("add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "sin", "cos",
-              "tanh", "sigmoid", "relu", "square", "clamp", "reciprocal", "floor", "ceil", "round",
-              "log1p", "log2", "log10", "expm1",
-              "trunc", "sign", "sgn"):
-    METHODS[_name + "_"] = inplace.inplace(METHODS[_name])
-METHODS["subtract_"], METHODS["multiply_"], METHODS["clip_"] = (
-    METHODS["sub_"], METHODS["mul_"], METHODS["clamp_"])
-METHODS["masked_fill_"] = inplace.inplace(I.masked_fill)
-for _name in ("scatter", "scatter_add", "tril", "triu"):
-    METHODS[_name + "_"] = inplace.inplace(METHODS[_name])
+
+METHODS = {name: fn for name, (fn, kinds) in OPS.items() if "m" in kinds}
+METHODS.update({name + "_": inplace.inplace(fn) for name, (fn, kinds) in OPS.items()
+                if "i" in kinds})
+FUNCTIONS = {name: fn for name, (fn, kinds) in OPS.items() if "f" in kinds}
 
 OPERATORS = {
     "__add__": _binop(AR.add), "__sub__": _binop(AR.sub, AR.rsub), "__mul__": _binop(AR.mul),
@@ -175,8 +204,6 @@ def _converter(dt: _dtype.dtype) -> Any:
 
 
 def _new(kind: str, a: Tensor, *args: Any, dtype: Any = None, **kw: Any) -> Tensor:
-    from gradlab.ops import creation
-
     return getattr(creation, kind)(*args, dtype=dtype or a.dtype, **kw)
 
 

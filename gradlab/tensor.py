@@ -2,24 +2,25 @@
 
 A tensor holds its values (``_data``), whether it requires grad, the ``grad_fn`` that made it
 (``None`` for a leaf), its ``.grad``, and a version counter shared with its views so that
-backward can tell when a saved value was changed in place. The operations themselves live in
-``gradlab.ops``; this module wires them to methods and operators.
+backward can tell when a saved value was changed in place. The Tensor is the layer
+above the numerics and below autograd: it holds values and autograd's fields, while the methods
+that walk the graph (``backward``, ``register_hook``, ``retain_grad``) are attached by
+``gradlab.autograd.tensor_methods`` and the operations by ``gradlab._tensor_methods``.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._device import CPU, check_device, device
 from gradlab._size import Size
 from gradlab._state import STATE
-from gradlab.autograd.graph import AccumulateGrad, RemovableHandle
+from gradlab._tensor_str import format_tensor
 
 __all__ = ["Tensor", "device", "check_device"]
 
@@ -45,62 +46,6 @@ _C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32
             "float16": "c10::Half", "bool": "bool", "int16": "short int", "int8": "signed char",
             "uint8": "unsigned char"}
 
-_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
-                 "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
-                 "privateuseone")
-_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")
-
-
-class device:
-    """Where a tensor lives. Any PyTorch device can be named; gradlab computes on the CPU only."""
-
-    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:
-        if isinstance(type, device):
-            type, index = type.type, type.index
-        if isinstance(type, int):
-            raise RuntimeError("Cannot access accelerator device when none is available.")
-        match = _DEVICE_STRING.fullmatch(str(type))
-        if match is None:
-            raise RuntimeError(f"Invalid device string: '{type}'")
-        if match[1] not in _DEVICE_TYPES:
-            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start "
-                               f"of device string: {type}")
-        self.type = match[1]
-        self.index = int(match[2]) if match[2] is not None else index
-
-    def __repr__(self) -> str:
-        index = "" if self.index is None else f", index={self.index}"
-        return f"device(type='{self.type}'{index})"
-
-    def __str__(self) -> str:
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self) -> int:
-        return hash((self.type, self.index))
-
-
-def check_device(dev: Any) -> None:
-    """Refuse to put data on a device other than the CPU, as PyTorch does without CUDA."""
-    if dev is None:
-        return
-    d = device(dev)
-    if d.type == "cuda":
-        raise AssertionError("Torch not compiled with CUDA enabled\n"
-                             "Hint: gradlab runs on the CPU; drop .cuda() / device='cuda'.")
-    if d.type == "xpu":
-        raise AssertionError("Torch not compiled with XPU enabled\n"
-                             "Hint: gradlab runs on the CPU only.")
-    if d.type != "cpu":
-        raise RuntimeError(f"PyTorch is not linked with support for {d.type} devices\n"
-                           "Hint: gradlab runs on the CPU only.")
-
-
-CPU = device()
-
-
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it.
 
@@ -113,6 +58,7 @@ class Tensor:
     __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_vc", "_base", "_hooks",
                  "_acc", "_retains", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers to our reflected operators: ndarray * Tensor
+    _inference = False  # set on the tensors made inside inference_mode()
 
     # -- construction ----------------------------------------------------------------------
     def __init__(self, *args: Any) -> None:
@@ -269,7 +215,7 @@ class Tensor:
 
     def is_inference(self) -> bool:
         """True for a tensor made inside ``inference_mode()`` (or a view of one)."""
-        return self.__dict__.get("_inference", False)
+        return self._inference
 
     @property
     def is_leaf(self) -> bool:
@@ -305,45 +251,6 @@ class Tensor:
     @property
     def retains_grad(self) -> bool:
         return self._retains
-
-    def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs)."""
-        if not self._rg:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains:
-            return
-        self._retains = True
-        node = self.grad_fn
-        if node._retained is None:
-            node._retained = {}
-        node._retained[self._output_nr] = weakref.ref(self)
-
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
-        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
-        if not self._rg:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is None:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
-        else:
-            hooks = self.grad_fn._tensor_hooks(self._output_nr)
-        hooks.append(hook)
-        return RemovableHandle(hooks, hook)
-
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
-        """Compute the gradient of this tensor w.r.t. the leaves and add it into their ``.grad``."""
-        from gradlab.autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
-
-    def _accumulator(self) -> AccumulateGrad:
-        acc = self._acc() if self._acc is not None else None
-        if acc is None:
-            acc = AccumulateGrad(self)
-            self._acc = weakref.ref(acc)
-        return acc
 
     def detach(self) -> Tensor:
         """The same values (shared memory and version counter), cut off from the graph."""
@@ -424,8 +331,6 @@ class Tensor:
         return complex(self._scalar())
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:
-        from gradlab._tensor_str import format_tensor
-
         fn = self.grad_fn
         return format_tensor(self._data, dtype=self.dtype.name,
                              default_dtype=_dtype.get_default_dtype().name,

@@ -6,6 +6,7 @@ With it on, an error inside backward is preceded by a warning that shows the lin
 
 from __future__ import annotations
 
+import functools
 import traceback
 import warnings
 
@@ -65,8 +66,6 @@ class detect_anomaly:
         ANOMALY.enabled, ANOMALY.check_nan = self.prev
 
     def __call__(self, fn):  # type: ignore[no-untyped-def]
-        import functools
-
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
             with self:

@@ -1,10 +1,11 @@
-"""The backward engine: walks the graph from the outputs to the leaves, without recursion.
+"""The backward engine: runs the graph from the outputs to the leaves, without recursion.
 
-``backward()`` and ``autograd.grad()`` both end up in ``execute``: count how many edges lead into
-each node (an iterative depth-first walk), then run nodes whose gradients are complete, most
-recent first (Kahn's algorithm with PyTorch's ordering), summing gradients that meet at a node.
-The one place that undoes broadcasting is ``sum_to``: a gradient shaped like a broadcast result
-is summed back to the shape of the tensor it belongs to.
+``backward()`` and ``autograd.grad()`` (``gradlab/autograd/api.py``) both call ``execute``:
+count how many edges lead into each node (an iterative depth-first walk), then run nodes whose
+gradients are complete, most recent first (Kahn's algorithm with PyTorch's ordering), summing
+gradients that meet at a node. The one place that undoes
+broadcasting is ``sum_to``: a gradient shaped like a broadcast result is summed back to the
+shape of the tensor it belongs to.
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ from typing import Any
 
 import numpy as np
 
+from gradlab._dtype import FROM_NUMPY
+from gradlab._numerics.quiet import quiet, restore
+from gradlab._numerics.summation import torch_sum
 from gradlab.autograd.anomaly_mode import ANOMALY
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import (
     EXEC,
     AccumulateGrad,
     Node,
-    accumulate_grad,
     check_hook_result,
 )
-from gradlab.ops._sum import torch_sum
+from gradlab.tensor import Tensor
 
-__all__ = ["backward", "grad", "sum_to"]
+__all__ = ["execute", "sum_to"]
 
 
 def sum_to(g: Any, shape: tuple, node: Node | None = None, index: int = 0) -> Any:
@@ -35,16 +38,20 @@ def sum_to(g: Any, shape: tuple, node: Node | None = None, index: int = 0) -> An
 
     >>> sum_to(np.ones((4, 3)), (1, 3))     # array([[4., 4., 4.]])
     """
-    lead = g.ndim - len(shape)
-    if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, g.shape[lead:])):
-        name = node.name() if node is not None else "backward"
-        raise RuntimeError(
-            f"Function {name} returned an invalid gradient at index {index} - got "
-            f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+    gshape = g.shape
+    lead = len(gshape) - len(shape)
+    if not shape:  # a 0-d tensor broadcast to g's shape: every dim is summed
+        axes: tuple = tuple(range(lead))
+    else:
+        if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])):
+            name = node.name() if node is not None else "backward"
+            raise RuntimeError(
+                f"Function {name} returned an invalid gradient at index {index} - got "
+                f"{list(gshape)} but expected shape compatible with {list(shape)}"
+            )
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1
         )
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
-    )
     if axes:  # one sum over every reduced dim, in PyTorch's order, as at::sum_to does
         g = torch_sum(g, axes, keepdims=True) if type(g) is np.ndarray and g.dtype.kind == "f" \
             else g.sum(axis=axes, keepdims=True)
@@ -57,8 +64,6 @@ def _cast(g: Any, np_dtype: np.dtype) -> Any:
         if hasattr(g, "_data"):
             if g._data.dtype == np_dtype:
                 return g
-            from gradlab._dtype import FROM_NUMPY
-
             return g.to(FROM_NUMPY[np_dtype])
         g = np.asarray(g)
     return g if g.dtype == np_dtype else g.astype(np_dtype)
@@ -98,8 +103,6 @@ def _dependencies(roots: list[Node], capture: list | None) -> tuple[dict, set | 
 
 def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
     """Tensor hooks and ``retain_grad`` of a node's outputs, applied to their finished gradients."""
-    from gradlab.tensor import Tensor
-
     for nr, hooks in (node._pre_hooks or {}).items():
         for hook in list(hooks):
             if nr == -1:
@@ -108,7 +111,7 @@ def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
                     grads = list(new)
             elif grads[nr] is not None:
                 g = grads[nr]
-                new = hook(g if isinstance(g, Tensor) else Tensor._make(g))
+                new = hook(g if isinstance(g, Tensor) else Tensor._make(np.asarray(g)))
                 if new is not None:
                     check_hook_result(hook, g, new)
                     grads[nr] = new if EXEC.create_graph else new._data
@@ -135,11 +138,14 @@ def execute(
 
     With ``capture``, record the total gradient arriving at each captured edge and leave the
     leaves' ``.grad`` alone (that is ``autograd.grad``); without it, accumulate into leaves.
+    Per node the common case costs a heap pop, the node's own backward and a few list and
+    dictionary operations per input: a node recorded with ``_same`` (inputs shaped and typed
+    like its output) skips the shape and dtype check when its backward returned arrays.
     """
-    roots = list(dict.fromkeys(node for node, _ in edges))
+    roots = [edges[0][0]] if len(edges) == 1 else list(dict.fromkeys(n for n, _ in edges))
     deps, needed = _dependencies(roots, capture)
     captured: list[Any] = [None] * len(capture or ())
-    want = {}
+    want: dict[Node, list] = {}
     for i, edge in enumerate(capture or ()):
         want.setdefault(edge[0], []).append((edge[1], i))
 
@@ -147,39 +153,37 @@ def execute(
     for (node, nr), g in zip(edges, grads):
         buf = buffers.setdefault(node, [None] * len(node._meta))
         buf[nr] = g if buf[nr] is None else buf[nr] + g
-    tie = itertools.count()
+    tie = itertools.count()  # equal sequence numbers (leaves) run in the order they got ready
     ready = [(-n._seq, next(tie), n) for n in roots if deps.get(n, 0) == 0]
-    heapq.heapify(ready)
+    heapq.heapify(ready)  # the ready node of the latest operation runs first, as in PyTorch
 
     prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
     STATE.enabled = EXEC.create_graph = create_graph
-    errstate = np.errstate(all="ignore")  # inf and nan gradients pass silently, as in PyTorch
-    errstate.__enter__()
+    token = quiet()  # inf and nan gradients pass silently, as in PyTorch
     try:
         while ready:
             node = heapq.heappop(ready)[2]
             out_grads = buffers.pop(node, None) or [None] * len(node._meta)
             if node._pre_hooks is not None or node._retained is not None:
                 out_grads = _pre_hooks(node, out_grads)
-            if want:
-                for nr, i in want.get(node, ()):
+            if want and node in want:
+                for nr, i in want[node]:
                     captured[i] = out_grads[nr]
-            if _all_none(out_grads) or (capture is not None and type(node) is AccumulateGrad):
-                in_grads: tuple = (None,) * len(node.next_functions)
+            if out_grads[0] is None if len(out_grads) == 1 else _all_none(out_grads):
+                in_grads: Any = (None,) * len(node.next_functions)
+            elif type(node) is AccumulateGrad:  # a leaf: add into .grad (not for autograd.grad)
+                if capture is None:
+                    if node._hooks or ANOMALY.enabled:
+                        _run(node, out_grads, needed, retain_graph)
+                    else:
+                        node.apply(out_grads[0])
+                continue
             else:
                 for nr, g in enumerate(out_grads):
                     if g is None:  # an unused output of a multi-output node gets zeros
                         shape, dt = node._meta[nr]
                         out_grads[nr] = _zeros(shape, dt, create_graph)
-                if ANOMALY.enabled:
-                    in_grads = _checked(node, out_grads)
-                else:
-                    in_grads = node.apply(*out_grads)
-                in_grads = _validate(node, in_grads, needed)
-                if node._hooks:
-                    in_grads = _post_hooks(node, in_grads, out_grads)
-                if not retain_graph:
-                    node.release()
+                in_grads = _run(node, out_grads, needed, retain_graph)
             for (nxt, nr), g in zip(node.next_functions, in_grads):
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
@@ -188,35 +192,52 @@ def execute(
                     if buf is None:
                         buf = buffers[nxt] = [None] * len(nxt._meta)
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if not left:
                     heapq.heappush(ready, (-nxt._seq, next(tie), nxt))
     finally:
-        errstate.__exit__(None, None, None)
+        restore(token)
         STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
     return captured
 
 
-def _validate(node: Node, in_grads: tuple, needed: set | None) -> list[Any]:
+def _run(node: Node, out_grads: list[Any], needed: set | None, retain_graph: bool) -> Any:
+    """One node's backward: its gradients w.r.t. its inputs, shaped and typed like them."""
+    in_grads = _checked(node, out_grads) if ANOMALY.enabled else node.apply(*out_grads)
+    if node._same:  # numpy's 0-d results are scalars: fine as they are, in the right dtype
+        for g in in_grads:
+            if g is not None and type(g) is not np.ndarray and not (
+                    isinstance(g, np.generic) and g.dtype == node._meta[0][1]):
+                in_grads = _validate(node, in_grads, needed)
+                break
+    else:
+        in_grads = _validate(node, in_grads, needed)
+    if node._hooks:
+        in_grads = _post_hooks(node, in_grads, out_grads)
+    if not retain_graph:
+        node.release()
+    return in_grads
+
+
+def _validate(node: Node, in_grads: Any, needed: set | None) -> list[Any]:
     """Give each input gradient the dtype and shape of its tensor (undoing broadcasting)."""
-    out = []
+    out = list(in_grads)
     for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
-        if g is not None and nxt is not None and (needed is None or nxt in needed):
+        if nxt is None:
+            out[i] = None
+        elif g is not None and (needed is None or nxt in needed):
             shape, dt = nxt._meta[nr]
             if type(g) is not np.ndarray or g.dtype != dt:
                 g = _cast(g, dt)
             if g.shape != shape:
                 g = sum_to(g, shape, node, i)
-        elif nxt is None:
-            g = None
-        out.append(g)
+            out[i] = g
     return out
 
 
 def _post_hooks(node: Node, in_grads: list[Any], out_grads: list[Any]) -> list[Any]:
     """``node.register_hook`` hooks: ``hook(grad_inputs, grad_outputs)``, tensors in and out."""
-    from gradlab.tensor import Tensor
-
     def wrap(gs: list[Any]) -> tuple:
         return tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(np.asarray(g))
                      for g in gs)
@@ -256,154 +277,5 @@ def _all_none(grads: list[Any]) -> bool:
 def _zeros(shape: tuple, dt: np.dtype, as_tensor: bool) -> Any:
     z = np.zeros(shape, dtype=dt)
     if as_tensor:
-        from gradlab.tensor import Tensor
-
-        return Tensor._make(z)
+            return Tensor._make(z)
     return z
-
-
-# -- the public entry points -----------------------------------------------------------------
-
-
-def _as_list(x: Any) -> list[Any]:
-    from gradlab.tensor import Tensor
-
-    if x is None:
-        return []
-    return [x] if isinstance(x, Tensor) else list(x)
-
-
-def _grads_list(x: Any) -> list[Any] | None:
-    """The seed gradients as a list (``None``: implicit ones); a number is refused as
-    PyTorch refuses it, by trying to iterate over it."""
-    from gradlab.tensor import Tensor
-
-    if x is None:
-        return None
-    return [x] if isinstance(x, Tensor) else list(x)
-
-
-def _roots(tensors: list[Any], grad_tensors: list[Any] | None,
-           create_graph: bool) -> tuple[list, list]:
-    """Edges and seed gradients for the outputs we differentiate."""
-    from gradlab.tensor import Tensor
-
-    if grad_tensors is None:
-        grad_tensors = [None] * len(tensors)
-    elif len(grad_tensors) < len(tensors):
-        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
-    for g in grad_tensors:
-        if g is not None and not isinstance(g, Tensor):
-            raise TypeError(f"gradients can be either Tensors or None, but got "
-                            f"{type(g).__name__}")
-    edges, grads = [], []
-    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn\n"
-                "Hint: create the leaf tensors with requires_grad=True, and do not compute this "
-                "tensor inside gradlab.no_grad()."
-            )
-        if g is None:
-            if t._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = np.ones_like(t._data)
-        else:
-            if g.shape != t.shape:
-                raise RuntimeError(
-                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
-                    f"output[{i}] has a shape of {t.shape}."
-                )
-            if g._data.dtype != t._data.dtype:
-                g = g.to(t.dtype)
-            g = g if create_graph else g._data
-        if create_graph and not isinstance(g, Tensor):
-            g = Tensor._make(g)
-        edges.append(_edge(t))
-        grads.append(g)
-    return edges, grads
-
-
-def _edge(t: Any) -> tuple[Node, int]:
-    return (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._accumulator(), 0)
-
-
-def backward(
-    tensors: Any,
-    grad_tensors: Any = None,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    inputs: Any = None,
-) -> None:
-    """Accumulate into ``.grad`` of the leaves (or of ``inputs``) the gradient of ``tensors``."""
-    if grad_tensors is None and not create_graph and getattr(tensors, "_rg", False) and \
-            tensors._data.size == 1 and tensors.grad_fn is not None:  # loss.backward()
-        edges, grads = [(tensors.grad_fn, tensors._output_nr)], [np.ones_like(tensors._data)]
-    else:
-        edges, grads = _roots(_as_list(tensors), _grads_list(grad_tensors), create_graph)
-    retain = create_graph if retain_graph is None else retain_graph
-    if inputs is None:
-        execute(edges, grads, retain, create_graph)
-        return
-    inputs = _as_list(inputs)
-    if not inputs:
-        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    for t in inputs:
-        if not t.requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-    results = execute(edges, grads, retain, create_graph, capture=[_edge(t) for t in inputs])
-    prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
-    STATE.enabled = EXEC.create_graph = create_graph
-    try:
-        for t, g in zip(inputs, results):
-            if g is not None:
-                if t.grad_fn is None:
-                    t._accumulator().apply(g)  # runs the leaf's hooks, like a normal backward
-                else:
-                    accumulate_grad(t, g)
-    finally:
-        STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
-
-
-def grad(
-    outputs: Any,
-    inputs: Any,
-    grad_outputs: Any = None,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    allow_unused: bool | None = None,
-    is_grads_batched: bool = False,
-    materialize_grads: bool = False,
-) -> tuple[Any, ...]:
-    """The gradients of ``outputs`` w.r.t. ``inputs``, returned instead of stored in ``.grad``.
-
-    >>> (dx,) = gradlab.autograd.grad(y, x, create_graph=True)   # dx can be differentiated again
-    """
-    from gradlab.tensor import Tensor
-
-    if is_grads_batched:
-        raise NotImplementedError("gradlab.autograd.grad: is_grads_batched=True is not supported")
-    outputs, inputs = _as_list(outputs), _as_list(inputs)
-    if not inputs:
-        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
-    edges, grads = _roots(outputs, _grads_list(grad_outputs), create_graph)
-    for t in inputs:
-        if not t.requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-    retain = create_graph if retain_graph is None else retain_graph
-    results = execute(edges, grads, retain, create_graph, capture=[_edge(t) for t in inputs])
-    out = []
-    for i, (t, g) in enumerate(zip(inputs, results)):
-        if g is None:
-            if materialize_grads:
-                out.append(Tensor._make(np.zeros_like(t._data)))
-                continue
-            if not allow_unused:
-                raise RuntimeError(
-                    f"The differentiated Tensor at index {i} appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior."
-                )
-            out.append(None)
-        else:
-            out.append(g if isinstance(g, Tensor) else Tensor._make(np.array(g, copy=True)))
-    return tuple(out)

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from gradlab.autograd.grad_mode import STATE, no_grad
-from gradlab.autograd.graph import EXEC, FREED_MESSAGE, Node, _modified_message
+from gradlab.autograd.graph import EXEC, FREED_MESSAGE, Node, _modified_message, edge
+from gradlab.tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -62,10 +65,9 @@ class BackwardCFunction(Node):
     """The node a custom Function leaves in the graph; calls the user's ``backward``."""
 
     def backward(self, *grads: Any) -> tuple:
-        from gradlab.tensor import Tensor
-
         ctx = self.ctx
-        as_tensors = [g if isinstance(g, Tensor) else Tensor._make(g) for g in grads]
+        as_tensors = [g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
+                      for g in grads]
         result = self.function.backward(ctx, *as_tensors)
         result = result if isinstance(result, tuple) else (result,)
         if len(result) != self.n_args:
@@ -110,9 +112,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        from gradlab.ops._util import edge
-        from gradlab.tensor import Tensor
-
         ctx = FunctionCtx()
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab.autograd.engine import grad
+from gradlab.autograd.api import grad
 from gradlab.autograd.grad_mode import enable_grad
 from gradlab.tensor import Tensor
 

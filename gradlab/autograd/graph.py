@@ -16,9 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from gradlab._dtype import FROM_NUMPY
 from gradlab.autograd.anomaly_mode import ANOMALY, forward_trace
+from gradlab.autograd.grad_mode import STATE
+from gradlab.tensor import Tensor
 
-__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "accumulate_grad", "check_hook_result"]
+__all__ = ["Node", "AccumulateGrad", "CopyBackwards", "RemovableHandle", "accumulate_grad",
+           "check_hook_result", "edge", "record", "NO_EDGE"]
 
 _seq = itertools.count()
 
@@ -57,6 +61,9 @@ class ExecState:
 EXEC = ExecState()
 
 
+NO_EDGE = (None, 0)
+
+
 class RemovableHandle:
     """Returned by ``register_hook``: ``handle.remove()`` takes the hook out again."""
 
@@ -72,7 +79,7 @@ class Node:
     """A ``grad_fn``: one recorded operation, able to turn output gradients into input gradients."""
 
     __slots__ = ("next_functions", "_meta", "_saved", "_seq", "_pre_hooks", "_hooks",
-                 "_retained", "_trace", "__weakref__")
+                 "_retained", "_trace", "_same", "__weakref__")
 
     def __init__(self, next_functions: tuple, meta: tuple) -> None:
         self.next_functions = next_functions  # ((node or None, output_nr), ...) per input
@@ -83,10 +90,25 @@ class Node:
         self._hooks: list[Callable] | None = None
         self._retained: dict[int, Any] | None = None
         self._trace = forward_trace() if ANOMALY.enabled else None
+        self._same = False  # every input shaped and typed like the output: nothing to undo
+
+    _name = "Node"
+
+    def __init_subclass__(cls, name: str | None = None, **kwargs: Any) -> None:
+        """The one place a node's name is decided: its class name (``MulBackward0``), or the
+        ``name=`` given to the class where PyTorch's name is namespaced or not a valid class
+        name (``class AccumulateGrad(Node, name="gradlab::autograd::AccumulateGrad")``).
+        ``name()`` returns it whole; the class (what ``repr`` and ``grad_fn=<...>`` show) is
+        called by its last part."""
+        super().__init_subclass__(**kwargs)
+        if name is not None:
+            cls.__name__ = cls.__qualname__ = name.rsplit("::", 1)[-1]
+        cls._name = name if name is not None else cls.__name__
 
     # -- what PyTorch shows ----------------------------------------------------------------
     def name(self) -> str:
-        return type(self).__name__
+        """PyTorch's ``grad_fn.name()``."""
+        return self._name
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -105,13 +127,16 @@ class Node:
     # -- saved values ----------------------------------------------------------------------
     def save(self, *values: Any) -> None:
         """Keep input tensors (or plain values) for backward, remembering their versions."""
+        saved = []
         for v in values:
-            if hasattr(v, "_vc") and v.__dict__.get("_inference"):
-                raise RuntimeError(INFERENCE_SAVED)
-        self._saved = tuple(
-            (v, v._vc, v._vc[0], False) if hasattr(v, "_vc") else (v, None, 0, False)
-            for v in values
-        )
+            vc = getattr(v, "_vc", None)  # a tensor's version counter, or None for a plain value
+            if vc is None:
+                saved.append((v, None, 0, False))
+            else:
+                if v._inference:
+                    raise RuntimeError(INFERENCE_SAVED)
+                saved.append((v, vc, vc[0], False))
+        self._saved = tuple(saved)
 
     def save_output(self, out: Any, *others: Any) -> None:
         """Keep this node's own output (by value: no reference cycle) and other values."""
@@ -179,7 +204,7 @@ class Node:
         raise NotImplementedError
 
 
-class AccumulateGrad(Node):
+class AccumulateGrad(Node, name="gradlab::autograd::AccumulateGrad"):
     """The node behind a leaf that requires grad: adds incoming gradients into ``leaf.grad``."""
 
     __slots__ = ("variable",)
@@ -188,9 +213,6 @@ class AccumulateGrad(Node):
         super().__init__((), ((variable.shape, variable._data.dtype),))
         self.variable = variable
         self._seq = float("inf")  # like PyTorch: runs as soon as it is ready
-
-    def name(self) -> str:
-        return "gradlab::autograd::AccumulateGrad"
 
     def apply(self, grad: Any) -> tuple:
         leaf = self.variable
@@ -204,12 +226,61 @@ class AccumulateGrad(Node):
         return ()
 
 
+# -- recording: the one place an operation's result gets its grad_fn ------------------------------
+
+
+def edge(t: Any) -> tuple[Node | None, int]:
+    """Where the gradient for input ``t`` goes: its ``grad_fn``, its accumulator, or nowhere."""
+    if isinstance(t, Tensor) and t._rg:
+        fn = t.grad_fn
+        return (fn, t._output_nr) if fn is not None else (t._accumulator(), 0)
+    return NO_EDGE
+
+
+def record(out: Any, node_cls: type[Node], inputs: tuple, saved: tuple = (),
+           save_out: bool = False, **attrs: Any) -> Tensor:
+    """Wrap ``out`` in a tensor, with a ``node_cls`` grad_fn when autograd should record it.
+
+    ``saved`` are kept for backward (version-checked), ``save_out`` keeps the result itself,
+    and ``attrs`` (a dim, a shape...) are set on the node. When every input that requires grad
+    has the result's shape and dtype, the node is marked ``_same``: the engine then has no
+    broadcasting to undo and no dtype to restore.
+    """
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not STATE.enabled:
+        return Tensor._make(out)
+    edges = []
+    rg = False
+    same = True
+    shape, dt = out.shape, out.dtype
+    for t in inputs:
+        if isinstance(t, Tensor) and t._rg:
+            rg = True
+            fn = t.grad_fn
+            edges.append((fn, t._output_nr) if fn is not None else (t._accumulator(), 0))
+            d = t._data
+            if same and (d.shape != shape or d.dtype != dt):
+                same = False
+        else:
+            edges.append(NO_EDGE)
+    if not rg:
+        return Tensor._make(out)
+    node = node_cls(tuple(edges), ((shape, dt),))
+    node._same = same
+    if attrs:
+        node.__dict__.update(attrs)
+    res = Tensor._make(out, node)
+    if save_out:
+        node.save_output(res, *saved)
+    elif saved:
+        node.save(*saved)
+    return res
+
+
 def check_hook_result(hook: Callable, old: Any, new: Any) -> None:
     """PyTorch's checks on the gradient a tensor hook returns: a tensor of the same type and
     size as the one it was given."""
-    from gradlab._dtype import FROM_NUMPY
-    from gradlab.tensor import Tensor
-
     if not isinstance(new, Tensor):
         raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
     name = getattr(hook, "__name__", "<unknown>")
@@ -238,25 +309,25 @@ def accumulate_grad(t: Any, grad: Any) -> None:
         t._grad._vc[0] += 1
 
 
+class CopyBackwards(Node, name="gradlab::autograd::CopyBackwards"):
+    """``x.copy_(src)``, and a leaf's first gradient under ``create_graph``."""
+
+    def backward(self, g: Any) -> tuple:
+        return g * 0, g
+
+
 def _graph_copy(g: Any) -> Any:
     """A leaf's first gradient under ``create_graph``: a copy that stays differentiable
     (``grad_fn=<CopyBackwards>``, as PyTorch's AccumulateGrad makes it)."""
-    from gradlab.ops._util import record
-    from gradlab.ops.inplace import CopyBackwards
-
     return record(np.array(g._data, copy=True), CopyBackwards, (None, g))
 
 
 def _as_tensor(value: Any) -> Any:
-    from gradlab.tensor import Tensor
-
     return value if isinstance(value, Tensor) else Tensor._make(np.asarray(value))
 
 
 def _as_graph_tensor(data: np.ndarray, node: Node) -> Any:
     """A saved output, rebuilt as a tensor whose history is this very node (for create_graph)."""
-    from gradlab.tensor import Tensor
-
     return Tensor._make(data, grad_fn=node)
 
 
@@ -277,8 +348,6 @@ def _modified_message(node: Node, value: Any, now: int, expected: int, is_output
         data = value._data
         fn = value.grad_fn
         what = f", which is output {value._output_nr} of {_short_name(fn)}," if fn else ""
-    from gradlab._dtype import FROM_NUMPY
-
     shape = ", ".join(str(s) for s in data.shape)
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gradlab.tensor import Tensor
+from gradlab.tensor import Tensor, check_device
 
 __all__ = ["typename", "addindent", "zero_grads", "target_dtype"]
 
@@ -52,8 +52,6 @@ def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
 def target_dtype(args: tuple, kwargs: dict[str, Any]) -> Any:
     """The dtype ``module.to(*args, **kwargs)`` asks for (``None`` if only a device is given);
     devices other than the CPU are refused."""
-    from gradlab.tensor import check_device
-
     dtype = kwargs.pop("dtype", None)
     for arg in args:
         if isinstance(arg, Tensor):

@@ -15,6 +15,7 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.autograd.grad_mode import no_grad
 from gradlab.autograd.graph import Node
+from gradlab.ops import reduction as ops
 from gradlab.ops._util import call, record
 from gradlab.tensor import Tensor
 
@@ -31,8 +32,6 @@ def reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     engine's own reductions (so ``mse_loss(x, y)`` equals ``((x - y) ** 2).mean()``)."""
     if reduction == "none":
         return loss
-    from gradlab.ops import reduction as ops
-
     with no_grad():
         total = (ops.mean if reduction == "mean" else ops.sum)(Tensor._make(loss))
     return total._data
@@ -99,16 +98,6 @@ class DivBackward1(Node):
 def div_scalar(a: Tensor, other: float) -> Tensor:
     """``a / number`` as PyTorch's C++ code records it (``DivBackward1``)."""
     return record(a._data / a._data.dtype.type(other), DivBackward1, (a,), other=other)
-
-
-class MulBackward1(Node):
-    def backward(self, g: Any) -> Any:
-        return g * self.other
-
-
-def mul_scalar(a: Tensor, other: float) -> Tensor:
-    """``a * number`` as PyTorch's C++ code records it (``MulBackward1``)."""
-    return record(a._data * a._data.dtype.type(other), MulBackward1, (a,), other=other)
 
 
 class LogSigmoidBackward0(Node):

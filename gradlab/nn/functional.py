@@ -17,6 +17,8 @@ from gradlab.nn.dropout import dropout, dropout1d, dropout2d
 from gradlab.nn.normalization import batch_norm, layer_norm
 from gradlab.nn.sparse import embedding, one_hot
 from gradlab.ops import activation, pointwise, shape
+from gradlab.ops._util import check_broadcast
+from gradlab.ops.arithmetic import mul_scalar
 from gradlab.ops.inplace import apply_inplace
 from gradlab.tensor import Tensor
 
@@ -146,8 +148,6 @@ def _broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
     """``torch.broadcast_tensors``: expand only the operands whose shape must change."""
     if input.shape == target.shape:
         return input, target
-    from gradlab.ops._util import check_broadcast
-
     check_broadcast(input._data, target._data)
     size = np.broadcast_shapes(input.shape, target.shape)
     return (input if input.shape == size else input.expand(size),
@@ -381,4 +381,4 @@ def _smoothed(nll: Tensor, lsm: Tensor, target: Tensor, weight: Tensor | None,
             kept = target._data[~ignored]
             count = Tensor._make(_ops.reduce(weight._data[kept], "sum"))
         smooth = smooth.sum() / count
-    return _ops.mul_scalar(nll, 1 - eps) + _ops.mul_scalar(smooth, eps / n_classes)
+    return mul_scalar(nll, 1 - eps) + mul_scalar(smooth, eps / n_classes)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.autograd.grad_mode import no_grad
+from gradlab.ops.creation import empty, empty_like, randperm
 from gradlab.tensor import Tensor
 
 __all__ = [
@@ -151,8 +152,6 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", UserWarning, stacklevel=2)
-    from gradlab.ops.creation import empty_like
-
     with no_grad():
         if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
             dt = tensor._data.dtype.type
@@ -210,8 +209,6 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
-    from gradlab.ops.creation import empty
-
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = empty((rows, cols), dtype=tensor.dtype).normal_(0, 1, generator=generator)._data
@@ -232,8 +229,6 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     rows to zero come from the global generator, as in PyTorch)."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    from gradlab.ops.creation import randperm
-
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
     with no_grad():

@@ -1,7 +1,8 @@
-"""What every operation shares: turning arguments into tensors, the result dtype, recording.
+"""What every operation shares: turning arguments into tensors, the result dtype.
 
-``record`` is the single place where an operation's result gets its ``grad_fn``: only when
-gradient recording is on and some input requires grad, exactly as in PyTorch.
+``record`` (in ``gradlab.autograd.graph``, re-exported here) is the single place where an
+operation's result gets its ``grad_fn``: only when gradient recording is on and some input
+requires grad, exactly as in PyTorch.
 """
 
 from __future__ import annotations
@@ -13,47 +14,10 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
-from gradlab.autograd.grad_mode import STATE
-from gradlab.autograd.graph import Node
+from gradlab.autograd.graph import NO_EDGE, edge, record  # noqa: F401  (ops import them here)
 from gradlab.tensor import Tensor
 
-NO_EDGE = (None, 0)
 Number = (int, float, bool, np.number, np.bool_)
-
-
-def edge(t: Any) -> tuple[Node | None, int]:
-    """Where the gradient for input ``t`` goes: its ``grad_fn``, its accumulator, or nowhere."""
-    if isinstance(t, Tensor) and t._rg:
-        fn = t.grad_fn
-        return (fn, t._output_nr) if fn is not None else (t._accumulator(), 0)
-    return NO_EDGE
-
-
-def record(out: Any, node_cls: type[Node], inputs: tuple, saved: tuple = (),
-           save_out: bool = False, **attrs: Any) -> Tensor:
-    """Wrap ``out`` in a tensor, with a ``node_cls`` grad_fn when autograd should record it.
-
-    ``saved`` are kept for backward (version-checked), ``save_out`` keeps the result itself,
-    and ``attrs`` (a dim, a shape...) are set on the node.
-    """
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    if STATE.enabled:
-        for t in inputs:
-            if isinstance(t, Tensor) and t._rg:
-                break
-        else:
-            return Tensor._make(out)
-        node = node_cls(tuple(edge(t) for t in inputs), ((out.shape, out.dtype),))
-        if attrs:
-            node.__dict__.update(attrs)
-        res = Tensor._make(out, node)
-        if save_out:
-            node.save_output(res, *saved)
-        elif saved:
-            node.save(*saved)
-        return res
-    return Tensor._make(out)
 
 
 def as_tensor_arg(x: Any, op: str = "operation") -> Tensor | Any:
@@ -123,14 +87,6 @@ def check_broadcast(a: np.ndarray, b: Any) -> None:
 def call(name: str, x: Any) -> Any:
     """``x.name()`` for a tensor, ``np.name(x)`` for an array: math inside backward methods."""
     return getattr(x, name)() if isinstance(x, Tensor) else getattr(np, name)(x)
-
-
-def where(cond: Any, a: Any, b: Any) -> Any:
-    if isinstance(cond, Tensor) or isinstance(a, Tensor) or isinstance(b, Tensor):
-        from gradlab.ops.indexing import where as t_where
-
-        return t_where(cond, a, b)
-    return np.where(cond, a, b)
 
 
 # PyTorch turns overflow and 0/0 into inf and nan without a word; numpy warns, and the warning

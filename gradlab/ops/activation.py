@@ -9,6 +9,7 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import call, record
+from gradlab.ops.reduction import dims_of
 from gradlab.tensor import Tensor, _wrap_dim
 
 
@@ -106,8 +107,6 @@ class LogsumexpBackward0(Node):
 
 
 def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
-    from gradlab.ops.reduction import dims_of
-
     x = a._data if a._data.dtype.kind == "f" else a._data.astype(_dtype.get_default_dtype().np)
     dims = dims_of(dim, x.ndim)
     m = np.max(x, axis=dims, keepdims=True)

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._numerics.quiet import quiet as fp_quiet
+from gradlab._numerics.quiet import restore as fp_restore
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import (
     as_tensor_arg,
@@ -21,9 +23,9 @@ from gradlab.ops._util import (
     record,
     result_np_dtype,
     to_float,
-    where,
     wrap_int,
 )
+from gradlab.ops.indexing import where_either as where
 from gradlab.tensor import Tensor
 
 
@@ -34,6 +36,24 @@ def _binary(fn: Any, a: Tensor, b: Any, op: str, floating: bool = False,
     ``quiet`` marks the ops that can divide by zero: integer ``//`` and ``%`` by zero raise
     PyTorch's ZeroDivisionError, floats give inf or nan without a word.
     """
+    x = a._data
+    if not quiet:  # the common cases first: same dtypes, or a float tensor and a Python number
+        if isinstance(b, Tensor):
+            y = b._data
+            fast = y.dtype == x.dtype and (x.dtype.kind == "f" or not floating)
+        else:
+            y = b
+            fast = (type(b) is float or type(b) is int) and x.dtype.kind == "f"
+        if fast:
+            try:
+                out = fn(x, y)
+            except (ValueError, OverflowError):
+                pass  # the general path below explains or recovers
+            else:
+                if type(out) is not np.ndarray:
+                    out = np.asarray(out)
+                if out.dtype == x.dtype:
+                    return b, out
     b = as_tensor_arg(b, op)
     dt = result_np_dtype(a, b)
     if floating and dt.kind != "f":
@@ -43,8 +63,11 @@ def _binary(fn: Any, a: Tensor, b: Any, op: str, floating: bool = False,
         raise RuntimeError("ZeroDivisionError")
     try:
         if quiet:  # x / 0 is inf or nan, silently, even where the module filter is reset
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            token = fp_quiet()
+            try:
                 out = fn(x, y)
+            finally:
+                fp_restore(token)
         else:  # numpy's inf/nan warnings are filtered for gradlab (see ops/_util.py)
             out = fn(x, y)
     except ValueError:
@@ -72,6 +95,8 @@ def add(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
 
 class SubBackward0(Node):
     def backward(self, g: Any) -> tuple:
+        if not self.needs(1):  # x - constant: the constant needs no gradient
+            return g, None
         return g, (-g * self.alpha if self.alpha != 1 else -g)
 
 
@@ -127,19 +152,13 @@ def rdiv(a: Tensor, b: Any) -> Tensor:
     return mul(reciprocal(a), b)
 
 
-class NotImplementedBackward(Node):
+class NotImplementedBackward(Node, name="gradlab::autograd::NotImplemented"):
     """What PyTorch records for an op without a derivative: backward through it raises."""
 
     op = "floor_divide"
 
-    def name(self) -> str:
-        return "gradlab::autograd::NotImplemented"
-
     def backward(self, *grads: Any) -> Any:
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
-
-
-NotImplementedBackward.__name__ = NotImplementedBackward.__qualname__ = "NotImplemented"
 
 
 def floor_divide(a: Tensor, b: Any) -> Tensor:
@@ -221,7 +240,8 @@ class PowBackward0(Node):
         p = self.exponent
         if p == 0:
             return g * 0
-        return g * mul_scalar(x ** (p - 1), p)  # PyTorch's pow_backward, in its order
+        # PyTorch's pow_backward, in its order; x ** 1 is x exactly, so x ** 2 skips that power
+        return g * mul_scalar(x if p == 2 else x ** (p - 1), p)
 
 
 class PowBackward1(Node):

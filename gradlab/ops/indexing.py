@@ -295,6 +295,14 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     return record(out, WhereBackward0, (x, y), cond=cond)
 
 
+def where_either(cond: Any, a: Any, b: Any) -> Any:
+    """``np.where`` on arrays, ``where`` when any argument is a tensor: for the formulas of
+    backward methods, which see arrays, or tensors while ``create_graph`` builds a graph."""
+    if isinstance(cond, Tensor) or isinstance(a, Tensor) or isinstance(b, Tensor):
+        return where(cond, a, b)
+    return np.where(cond, a, b)
+
+
 def nonzero(a: Tensor, *, as_tuple: bool = False) -> Any:
     idx = np.nonzero(a._data)
     if as_tuple:

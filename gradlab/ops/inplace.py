@@ -16,7 +16,7 @@ import numpy as np
 
 from gradlab import _dtype, random
 from gradlab.autograd.grad_mode import STATE
-from gradlab.autograd.graph import Node
+from gradlab.autograd.graph import CopyBackwards, Node
 from gradlab.ops._from_data import check_range
 from gradlab.ops._util import edge, record, wrap_int
 from gradlab.ops.indexing import (
@@ -57,7 +57,7 @@ def _at(x: Any, basic: tuple, adv: tuple | None) -> Any:
     return part if adv is None else part[adv]
 
 
-class CopySlices(Node):
+class CopySlices(Node, name="gradlab::autograd::CopySlices"):
     """``base[key] = value``: the written region's gradient goes to ``value``, the rest to base.
 
     After an in-place op through a view, ``fn`` is that op's own node: it turns the region's
@@ -66,9 +66,6 @@ class CopySlices(Node):
     """
 
     fn: Node | None = None
-
-    def name(self) -> str:
-        return "gradlab::autograd::CopySlices"
 
     def backward(self, g: Any) -> tuple:
         part = _at(g, self.basic, self.adv)
@@ -90,26 +87,16 @@ class CopySlices(Node):
             self.fn.release()
 
 
-class IndexPutBackward0Assign(CopySlices):
+class IndexPutBackward0Assign(CopySlices, name="IndexPutBackward0"):
     """``x[index] = v`` with no view in between: ``index_put_`` in PyTorch."""
 
-    def name(self) -> str:
-        return "IndexPutBackward0"
+
+class CopyBackwardsAssign(CopySlices, name="gradlab::autograd::CopyBackwards"):
+    """``x[...] = tensor``: ``copy_`` in PyTorch."""
 
 
-class CopyBackwardsAssign(CopySlices):
-    def name(self) -> str:
-        return "gradlab::autograd::CopyBackwards"
-
-
-class FillBackward3Assign(CopySlices):
-    def name(self) -> str:
-        return "FillBackward3"
-
-
-# what repr(tensor) shows: grad_fn=<IndexPutBackward0>
-for _cls in (IndexPutBackward0Assign, CopyBackwardsAssign, FillBackward3Assign):
-    _cls.__name__ = _cls.__qualname__ = _cls.__name__.removesuffix("Assign")
+class FillBackward3Assign(CopySlices, name="FillBackward3"):
+    """``x[...] = number``: ``fill_`` in PyTorch."""
 
 
 def _assignment(a: Tensor, basic: tuple, adv: tuple | None, value: Any) -> type[CopySlices]:
@@ -126,7 +113,7 @@ def _assignment(a: Tensor, basic: tuple, adv: tuple | None, value: Any) -> type[
 
 def check_inplace(a: Tensor) -> None:
     """PyTorch's refusals of in-place changes autograd could not account for."""
-    if a.__dict__.get("_inference") and not STATE.inference:
+    if a._inference and not STATE.inference:
         raise RuntimeError(INFERENCE_INPLACE)
     if not STATE.enabled:
         return
@@ -260,12 +247,15 @@ def apply_inplace(self: Tensor, op: Callable[..., Tensor], *args: Any, **kwargs:
         old = Tensor._make(self._data)
     res = op(old, *args, **kwargs)
     src, dst = res._data.dtype, self._data.dtype
-    if src != dst and not castable(src, dst):
-        raise cast_error(src, dst)
-    if res._data.shape != self._data.shape:
-        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                           f"broadcast shape {list(res._data.shape)}")
-    write(self, (Ellipsis,), None, res._data)
+    if src == dst and res._data.shape == self._data.shape and self._data.flags.writeable:
+        self._data[...] = res._data  # the usual update (w -= lr * w.grad): nothing to check
+    else:
+        if src != dst and not castable(src, dst):
+            raise cast_error(src, dst)
+        if res._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                               f"broadcast shape {list(res._data.shape)}")
+        write(self, (Ellipsis,), None, res._data)
     self._vc[0] += 1
     node = res.grad_fn
     if node is not None:
@@ -325,7 +315,7 @@ def _zero(a: Tensor) -> Tensor:
 
 def zero_(self: Tensor) -> Tensor:
     """Fill with zeros in place; ``grad.zero_()`` runs every step, so it skips the generic path."""
-    if (STATE.enabled and self._rg) or self.__dict__.get("_inference"):
+    if (STATE.enabled and self._rg) or self._inference:
         return apply_inplace(self, _zero)
     if self._data.flags.writeable:
         self._data.fill(0)
@@ -351,14 +341,6 @@ def _fill(a: Tensor, value: Any) -> Tensor:
         out = np.full_like(a._data, value._data)
         return record(out, FillBackward3, (a, value))
     return record(np.full_like(a._data, value), FillBackward2, (a,))
-
-
-class CopyBackwards(Node):
-    def name(self) -> str:
-        return "gradlab::autograd::CopyBackwards"
-
-    def backward(self, g: Any) -> tuple:
-        return g * 0, g
 
 
 def _copy(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:

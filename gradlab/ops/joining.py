@@ -14,25 +14,31 @@ from gradlab import _dtype
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import edge, record
-from gradlab.ops.shape import as_view
 from gradlab.tensor import Tensor, _wrap_dim
 
 
 class UnbindBackward0(Node):
     def backward(self, *grads: Any) -> Any:
-        return stack(list(grads), self.dim) if isinstance(grads[0], Tensor) else np.stack(
-            grads, self.dim)
+        if isinstance(grads[0], Tensor):
+            return stack(list(grads), self.dim)
+        if self.dim == 0:  # w, b = params: one array built from the pieces, as np.stack would
+            return np.array(grads)
+        return np.stack(grads, self.dim)
 
 
 def _multi_output(a: Tensor, parts: list[np.ndarray], node_cls: type[Node], **attrs: Any) -> tuple:
     """Wrap several outputs of one operation; they share one node, as ``output_nr`` 0, 1, ..."""
+    node = None
     if STATE.enabled and a._rg:
-        node = node_cls((edge(a),), tuple((p.shape, p.dtype) for p in parts))
+        node = node_cls((edge(a),), tuple([(p.shape, p.dtype) for p in parts]))
         node.__dict__.update(attrs)
-        outs = tuple(Tensor._make(p, node, i) for i, p in enumerate(parts))
-    else:
-        outs = tuple(Tensor._make(p) for p in parts)
-    return tuple(as_view(o, a) for o in outs)
+    vc, base = a._vc, (a._base if a._base is not None else a)
+    outs = []
+    for i, p in enumerate(parts):  # basic slices: views of a's memory, sharing its version
+        t = Tensor._make(p, node, i) if node is not None else Tensor._make(p)
+        t._vc, t._base = vc, base
+        outs.append(t)
+    return tuple(outs)
 
 
 def _dim_of(a: Tensor, dim: int) -> int:
@@ -45,7 +51,11 @@ def _dim_of(a: Tensor, dim: int) -> int:
 def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim`` as a tuple; what ``w, b = params`` and iteration use."""
     d = _dim_of(a, dim)
-    parts = [a._data[(slice(None),) * d + (i, Ellipsis)] for i in range(a._data.shape[d])]
+    x = a._data
+    if d == 0:  # x[i, ...]: a 0-d array (not a numpy scalar) for a 1-d x
+        parts = [x[i, ...] for i in range(x.shape[0])]
+    else:
+        parts = [x[(slice(None),) * d + (i, Ellipsis)] for i in range(x.shape[d])]
     return _multi_output(a, parts, UnbindBackward0, dim=d)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.autograd.graph import Node
-from gradlab.ops._util import record
+from gradlab.ops._util import check_broadcast, record
 from gradlab.ops.shape import (
     UnsafeViewBackward0,
     ViewBackward0,
@@ -186,8 +186,6 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     try:
         batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
     except ValueError:
-        from gradlab.ops._util import check_broadcast
-
         check_broadcast(np.empty(a2.shape[:-2]), np.empty(b2.shape[:-2]))
         raise
     n, k, m = a2.shape[-2], a2.shape[-1], b2.shape[-1]

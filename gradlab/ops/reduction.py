@@ -14,10 +14,12 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._numerics.summation import torch_mean, torch_sum
 from gradlab.autograd.graph import Node
-from gradlab.ops._sum import torch_mean, torch_sum
-from gradlab.ops._util import call, record, where
+from gradlab.ops._util import call, record
 from gradlab.ops.arithmetic import mul_scalar
+from gradlab.ops.indexing import where_either as where
+from gradlab.ops.pointwise import maximum, minimum
 from gradlab.tensor import Tensor, _wrap_dim
 
 ReturnMax = namedtuple("max", ["values", "indices"])
@@ -102,7 +104,11 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
 
 class MeanBackward0(Node):
     def backward(self, g: Any) -> Any:
-        return expand_back(g, self.shape, None, False) / self.n
+        if isinstance(g, Tensor):
+            return expand_back(g, self.shape, None, False) / self.n
+        out = np.empty(self.shape, dtype=g.dtype)  # g expanded, each element divided by n
+        np.divide(g, self.n, out=out)
+        return out
 
 
 class MeanBackward1(Node):
@@ -122,12 +128,12 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
                            f"floating point or complex dtype. Got: {a.dtype._legacy[:-6]}\n"
                            "Hint: call .float() first.")
     dims = dims_of(dim, x.ndim)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if x.size:
-            out = torch_mean(x, axis=dims, keepdims=keepdim)
-        else:
+    if x.size:
+        out = torch_mean(x, axis=dims, keepdims=keepdim)  # quiet about inf and nan itself
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
             out = np.mean(x, axis=dims, keepdims=keepdim, dtype=x.dtype)
-    n = _count(x.shape, dims)
+    n = x.size if dims is None else _count(x.shape, dims)
     if dims is None:
         return record(out, MeanBackward0, (a,), shape=x.shape, n=n)
     return record(out, MeanBackward1, (a,), shape=x.shape, dims=dims, keepdim=keepdim, n=n)
@@ -272,8 +278,6 @@ class MinBackward0(MaxBackward0):
 
 
 def _extreme(a: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> Any:
-    from gradlab.ops.pointwise import maximum, minimum
-
     if isinstance(dim, Tensor):
         other, dim = dim, None
     if other is not None:

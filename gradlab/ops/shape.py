@@ -16,7 +16,7 @@ from gradlab._layout import is_dense
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import record
-from gradlab.tensor import Tensor, _wrap_dim
+from gradlab.tensor import Tensor, _wrap_dim, check_device, device
 
 
 def as_view(res: Tensor, base: Tensor) -> Tensor:
@@ -26,7 +26,7 @@ def as_view(res: Tensor, base: Tensor) -> Tensor:
         res._base = base._base if base._base is not None else base
         if not STATE.enabled and res._base._rg:  # see inplace.check_inplace
             res._made_without_grad = True
-        if base.__dict__.get("_inference"):  # a view of an inference tensor is one too
+        if base._inference:  # a view of an inference tensor is one too
             res._inference = True
     return res
 
@@ -343,8 +343,6 @@ class ToCopyBackward0(Node):
 
 def to(a: Tensor, *args: Any, dtype: Any = None, copy: bool = False, **kwargs: Any) -> Tensor:
     """Convert to a dtype (devices other than the CPU are refused)."""
-    from gradlab.tensor import check_device, device
-
     for x in args:
         if isinstance(x, _dtype.dtype) or x in (float, int, bool):
             dtype = x

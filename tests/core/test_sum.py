@@ -1,7 +1,7 @@
 """gradlab's float sums add in PyTorch's CPU order, so printed results match PyTorch to the bit.
 
 numpy's pairwise float32 sum gives ``1763.8846`` for the thermometer loss where PyTorch prints
-``1763.8848``. ``gradlab.ops._sum`` replays PyTorch's order (TensorIterator layout, cascade sum,
+``1763.8848``. ``gradlab._numerics`` replays PyTorch's order (TensorIterator layout, cascade sum,
 4 accumulators, 32-byte vectors, thread split above 32768 elements). Expected values below were
 produced by torch 2.13 (x86-64, CPU) and written in here; the tests at the bottom compare with
 torch itself when it is installed.
@@ -15,8 +15,9 @@ import zlib
 import numpy as np
 import pytest
 
-from gradlab.ops import _sum
-from gradlab.ops._sum import torch_mean, torch_sum
+from gradlab._numerics import cpu, order, plans
+from gradlab._numerics import summation as _sum
+from gradlab._numerics.summation import torch_mean, torch_sum
 
 F32 = np.float32
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
@@ -62,9 +63,9 @@ def as_hex(values: np.ndarray) -> list[str]:
 @pytest.fixture
 def set_threads():
     """Let a test pretend torch runs on n threads; restore the detected count afterwards."""
-    saved = _sum.get_num_threads()
-    yield _sum.set_num_threads
-    _sum.set_num_threads(saved)
+    saved = cpu.get_num_threads()
+    yield cpu.set_num_threads
+    cpu.set_num_threads(saved)
 
 
 # -- the course's thermometer numbers -----------------------------------------------------------
@@ -233,9 +234,9 @@ def test_recorded_plans_agree_with_the_vectorised_kernels(monkeypatch):
             x = x.transpose(rng.permutation(x.ndim))
         axis = None if rng.random() < 0.3 else int(rng.integers(x.ndim))
         keep = bool(rng.integers(2))
-        _sum._plans.clear()
+        plans.forget()
         traced = torch_sum(x, axis, keep)
-        _sum._plans.clear()
+        plans.forget()
         monkeypatch.setattr(_sum, "_TRACE_LIMIT", 0)
         vectorised = torch_sum(x, axis, keep)
         monkeypatch.undo()
@@ -248,13 +249,13 @@ def test_sequential_sums_add_strictly_left_to_right():
     expected = np.zeros(5, F32)
     for i in range(300):
         expected = expected + x[:, i]
-    assert _sum._seq_last(x).tobytes() == expected.tobytes()
-    assert _sum._seq(x.T.copy()).tobytes() == expected.tobytes()  # accumulate (> 256 rows)
+    assert order._seq_last(x).tobytes() == expected.tobytes()
+    assert order._seq(x.T.copy()).tobytes() == expected.tobytes()  # accumulate (> 256 rows)
     head = np.zeros(5, F32)
     for i in range(200):
         head = head + x[:, i]
-    assert _sum._seq(x.T[:200].copy()).tobytes() == head.tobytes()  # in-place adds
-    assert _sum._seq_last(x[:, :3].copy()).tobytes() == ((x[:, 0] + x[:, 1]) + x[:, 2]).tobytes()
+    assert order._seq(x.T[:200].copy()).tobytes() == head.tobytes()  # in-place adds
+    assert order._seq_last(x[:, :3].copy()).tobytes() == ((x[:, 0] + x[:, 1]) + x[:, 2]).tobytes()
 
 
 # -- dtypes, shapes and errors ------------------------------------------------------------------
@@ -330,28 +331,28 @@ def test_capability_follows_aten_cpu_capability(monkeypatch):
     for value in ("default", "avx2", "avx512"):
         monkeypatch.setenv("ATEN_CPU_CAPABILITY", value)
         expected = (
-            value.upper() if _sum.platform.machine().lower() in ("x86_64", "amd64") else "DEFAULT"
+            value.upper() if cpu.platform.machine().lower() in ("x86_64", "amd64") else "DEFAULT"
         )
-        assert _sum.cpu_capability() == expected
+        assert cpu.cpu_capability() == expected
 
 
 def test_sum_kernel_uses_32_byte_vectors_on_x86():
     # SumKernel.cpp registers no AVX512 kernel: AVX512 machines run the AVX2 one
-    if _sum.platform.machine().lower() in ("x86_64", "amd64"):
-        assert _sum._VEC_BYTES == 32
+    if cpu.platform.machine().lower() in ("x86_64", "amd64"):
+        assert cpu._VEC_BYTES == 32
 
 
 def test_default_thread_count_follows_omp_num_threads(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    assert _sum._default_num_threads() == 3
+    assert cpu._default_num_threads() == 3
     monkeypatch.delenv("OMP_NUM_THREADS")
     monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
-    assert _sum._default_num_threads() == _sum._physical_cores() >= 1
+    assert cpu._default_num_threads() == cpu._physical_cores() >= 1
 
 
 def test_set_num_threads_rejects_zero():
     with pytest.raises(RuntimeError):
-        _sum.set_num_threads(0)
+        cpu.set_num_threads(0)
 
 
 # -- against torch itself -----------------------------------------------------------------------
@@ -477,5 +478,5 @@ def test_dtype_argument_matches_pytorch(torch):
 
 @pytest.mark.parity
 def test_detected_capability_and_threads_match_torch(torch):
-    assert _sum.cpu_capability() == torch.backends.cpu.get_cpu_capability()
-    assert _sum._default_num_threads() == torch.get_num_threads()
+    assert cpu.cpu_capability() == torch.backends.cpu.get_cpu_capability()
+    assert cpu._default_num_threads() == torch.get_num_threads()

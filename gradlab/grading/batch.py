@@ -181,9 +181,15 @@ def grade(submissions: str | Path, assignment: str | Path | Assignment,
     if not isinstance(assignment, Assignment):
         assignment = load_assignment(find_solution(str(assignment), solutions))
     limits = limits or Limits()
-    if scheduler is None:  # refuse before anything runs (Dask workers decide for themselves)
+    if scheduler is None:  # refuse before anything runs
         limits = dataclasses.replace(limits, isolation=resolve_isolation(limits.isolation))
-    compute_references(assignment, limits)
+        compute_references(assignment, limits)
+    else:  # Dask workers decide for themselves; the (trusted) solution runs here as it can
+        try:
+            local = dataclasses.replace(limits, isolation=resolve_isolation(limits.isolation))
+        except IsolationUnavailable:
+            local = dataclasses.replace(limits, isolation="basic")
+        compute_references(assignment, local)
     book = Gradebook(out, assignment, json_path, fresh=fresh)
     with tempfile.TemporaryDirectory(prefix="gradlab-submissions-") as workdir:
         found = find_submissions(submissions, workdir, learner_pattern, assignment.name,

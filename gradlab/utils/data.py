@@ -344,6 +344,9 @@ class _LoaderIter:
         self._indices = iter(loader.batch_sampler if batched else loader.sampler)
         self._batched = batched
         self._base_seed = _random_seed(loader.generator)  # consumed as in PyTorch
+        if loader.pin_memory:  # pinning is for copies to a GPU; PyTorch without one says so
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", UserWarning, stacklevel=3)
 
     def __iter__(self) -> _LoaderIter:
         return self

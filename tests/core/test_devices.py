@@ -85,6 +85,16 @@ def test_cpu_tensor_queries_answer_as_pytorch():
         x.pin_memory()
 
 
+def test_pin_memory_in_a_dataloader_warns_as_pytorch_without_an_accelerator():
+    from gradlab.utils.data import DataLoader, TensorDataset
+
+    loader = DataLoader(TensorDataset(gradlab.ones(4, 2)), batch_size=2, pin_memory=True)
+    with pytest.warns(UserWarning, match="^'pin_memory' argument is set as true but no "
+                                         "accelerator is found"):
+        batches = list(loader)
+    assert len(batches) == 2
+
+
 def test_integer_devices_need_an_accelerator():
     with pytest.raises(RuntimeError, match=NO_ACCELERATOR):
         gradlab.zeros(2).to(0)

@@ -450,3 +450,23 @@ def test_kill_worker_pool_regrades_the_others_in_a_fresh_pool(tmp_path, monkeypa
     journal = [json.loads(line) for line in book.with_suffix(".jsonl").read_text().splitlines()]
     assert sorted(r["learner"] for r in journal) == ["alice", "bob", "carol", "crasher", "dave"]
     assert attempts.read_text() == "xx"
+
+
+def test_a_dask_worker_that_cannot_isolate_stops_the_batch_instead_of_recording_zeros(
+        tmp_path, monkeypatch):
+    from dask.distributed import LocalCluster
+
+    from gradlab.grading import kernel
+
+    def nothing(wanted):
+        raise IsolationUnavailable("no isolation on this worker")
+
+    monkeypatch.setattr(kernel, "resolve_isolation", nothing)  # every sandbox, on the workers
+    monkeypatch.setattr(batch_module, "compute_references", lambda *args: None)  # here
+    book = tmp_path / "g.csv"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster, pytest.raises(
+            IsolationUnavailable, match="no isolation on this worker"):
+        grade(FIXTURES / "moodle-several-learners.zip", SOLUTION, book,
+              scheduler=cluster.scheduler_address, limits=Limits(timeout=5), progress=False)
+    assert not book.with_suffix(".jsonl").exists() or book.with_suffix(".jsonl").read_text() == ""

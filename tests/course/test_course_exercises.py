@@ -45,7 +45,7 @@ def test_every_course_notebook_has_a_solution_and_an_exercise_named_kind_first()
         assert sorted(p.name for p in folder.glob("*.ipynb")) == [path_of(n).name for n in COURSE]
 
 
-def test_three_to_six_questions_per_notebook_thirty_or_more_in_all_with_unique_ids():
+def test_three_to_six_questions_per_notebook_fifty_five_or_more_in_all_with_unique_ids():
     every_id = []
     for name in COURSE:
         questions = list(load_assignment(solution_of(name)).questions)
@@ -53,7 +53,7 @@ def test_three_to_six_questions_per_notebook_thirty_or_more_in_all_with_unique_i
         assert all(re.fullmatch(rf"{name[:2]}\.q[1-9]", qid) for qid in questions), questions
         assert questions == [f"{name[:2]}.q{k}" for k in range(1, len(questions) + 1)]
         every_id += questions
-    assert len(every_id) >= 30
+    assert len(every_id) >= 55
     assert len(set(every_id)) == len(every_id)
 
 
@@ -191,14 +191,28 @@ MISTAKES = [
     ("04_no_grad_and_a_training_loop.ipynb", "04.q2",
      "            params -= learning_rate * params.grad\n    return params",
      "            params += learning_rate * params.grad\n    return params", "wrong way"),
+    ("03_accumulation_and_zero_grad.ipynb", "03.q5",
+     "    (data_loss + size_penalty).backward()\n",
+     "    data_loss.backward()\n    size_penalty.backward()\n", "retain_graph=True"),
     ("05_optimizers.ipynb", "05.q1",
-     "        optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()\n"
-     "    return params",
-     "        loss.backward()\n        optimizer.step()\n    return params", "zero_grad()"),
+     "        optimizer.step()\n    return params\n    ### END SOLUTION",
+     "        optimizer.step()\n        params = params.detach().requires_grad_()\n"
+     "    return params\n    ### END SOLUTION", "never updated"),
     ("06_nn_module_linear_regression.ipynb", "06.q5",
-     "predictions.squeeze(1) - targets", "predictions - targets", "broadcasts"),
+     '"D": "eval"}\n### END SOLUTION', '"D": "both"}\n### END SOLUTION',
+     "nothing to call backward() on"),
     ("07_animated_regression_fit.ipynb", "07.q3",
      "            param.grad = None\n", "", "reset each param.grad"),
+    ("10_autograd_pitfalls.ipynb", "10.q5",
+     "    return sum(p.numel() for p in net.parameters() if p.requires_grad)",
+     "    return sum(p.numel() for p in net.parameters() if not p.requires_grad)",
+     "counts the frozen numbers"),
+    ("11_a_neural_network.ipynb", "11.q4",
+     "    model.eval()\n    with torch.no_grad():\n        logits = model(X)",
+     "    with torch.no_grad():\n        logits = model(X)", "dropout was still on"),
+    ("11_a_neural_network.ipynb", "11.q5",
+     "        total += loss.item() * len(xb)\n        count += len(xb)",
+     "        total += loss.item()\n        count += 1", "weight each batch's loss"),
 ]
 
 
@@ -222,16 +236,18 @@ def test_a_typical_mistake_loses_points_with_feedback_that_names_it(name, questi
     assert all(q["points"] == q["max_points"] for q in earlier), earlier
 
 
-# Prediction questions: the learner writes the values out. Copying what the notebook computes
-# (the `observed` values right above) scores nothing, in the grader as in the notebook.
+# Prediction questions: the learner writes the values out. The code to predict is shown, not run,
+# so there is nothing to copy; and a value computed in the cell scores nothing even when it is
+# right, in the grader as in the notebook.
 COPIES = [
     ("01_tensors_and_requires_grad.ipynb", "01.q2",
      'is_leaf = {"p": True, "q": True, "r": False, "s": False, "t": True, "u": False}',
-     "is_leaf = {name: x.is_leaf for name, x in tensors.items()}"),
+     "is_leaf = dict(p=True, q=True, r=False, s=False, t=True, u=False)"),
     ("02_backward_and_the_chain_rule.ipynb", "02.q2",
-     'predicted = {"x": None, "w": 28.0, "g": 14.0}', "predicted = dict(observed)"),
+     'predicted = {"x": None, "w": 28.0, "g": 14.0}', "predicted = dict(x=None, w=28.0, g=14.0)"),
     ("03_accumulation_and_zero_grad.ipynb", "03.q2",
-     "predicted = [4.0, 8.0, 12.0, 0.0, 3.0, 5.0]", "predicted = observed"),
+     "predicted = [4.0, 8.0, 12.0, 0.0, 3.0, 5.0]",
+     "predicted = [4.0 * k for k in (1, 2, 3)] + [0.0, 3.0, 5.0]"),
 ]
 
 

@@ -18,6 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS, EXERCISES, SOLUTIONS = ROOT / "notebooks", ROOT / "exercises", ROOT / "solutions"
 GRADING_FIXTURES = ROOT / "tests" / "fixtures" / "grading"
 BASELINE_IMAGES = ROOT / "tests" / "baseline_images"
+# The grading fixtures' assignment: its solution and its four questions.
+FX_SOLUTION = GRADING_FIXTURES / "solutions" / "fx.ipynb"
+FX_QUESTIONS = ("fx.q1", "fx.q2", "fx.q3", "fx.q4")
+
+
+def passed_except(question: str, status: str) -> dict[str, str]:
+    """Question statuses of a fixture submission: every fx question passed but ``question``."""
+    return {q: status if q == question else "passed" for q in FX_QUESTIONS}
 
 # The course's lesson notebooks, in course order.
 COURSE = [

@@ -4,14 +4,13 @@ import json
 import shutil
 
 import nbformat
+from support import FX_SOLUTION as SOLUTION
 from support import GRADING_FIXTURES as FIXTURES
 
 from gradlab.cli import main
 from gradlab.grading import check, clear_results
 from gradlab.grading.assign import assign, check_exercises, clear_solutions, exercise_text
 from gradlab.grading.checkdata import unpack
-
-SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 
 
 def cells_by_id(text):

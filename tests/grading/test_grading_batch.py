@@ -6,13 +6,13 @@ import json
 import shutil
 
 import pytest
+from support import FX_SOLUTION as SOLUTION
 from support import GRADING_FIXTURES as FIXTURES
 from support import namespaces_available
 
 from gradlab.cli import main
 from gradlab.grading import AuthoringError, Limits, grade, grade_notebook
 
-SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 LIMITS = Limits(timeout=6, memory=768 << 20, output=8 << 20)  # generous: CI may be loaded
 ALL_PASSED = dict.fromkeys(("fx.q1", "fx.q2", "fx.q3", "fx.q4"), "passed")
 NOT_ATTEMPTED = dict.fromkeys(("fx.q1", "fx.q2", "fx.q3", "fx.q4"), "not attempted")

@@ -13,6 +13,8 @@ import shutil
 import nbformat
 import numpy as np
 import pytest
+from support import FX_QUESTIONS, passed_except
+from support import FX_SOLUTION as SOLUTION
 from support import GRADING_FIXTURES as FIXTURES
 from test_grading_batch import assert_graded_as
 
@@ -26,14 +28,8 @@ from gradlab.grading.score import score_check
 from gradlab.grading.spec import CheckSpec
 from gradlab.grading.submissions import InvalidNotebook
 
-SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 HOLES = FIXTURES / "holes"
 LIMITS = Limits(timeout=2, memory=768 << 20, output=4 << 20, startup=5)
-ALL = ("fx.q1", "fx.q2", "fx.q3", "fx.q4")
-
-
-def passed_except(question, status):
-    return {q: status if q == question else "passed" for q in ALL}
 
 
 # scenario: (total out of 9, submission status, question statuses or None)
@@ -190,7 +186,7 @@ def test_a_huge_answer_is_refused_by_its_size_before_it_is_parsed(holes, monkeyp
 
 def test_crash_replay_loop_stops_when_the_submissions_time_budget_is_spent(holes):
     record = holes["crash-replay-loop"]
-    budget = LIMITS.budget(len(ALL))
+    budget = LIMITS.budget(len(FX_QUESTIONS))
     assert f"time budget of {budget:g} s" in record["reason"], record["reason"]
     assert record["seconds"] < budget + 15, record  # the kill and the scoring, not more runs
     statuses = {q["status"] for q in record["questions"].values()}

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import FX_SOLUTION as SOLUTION
 from support import GRADING_FIXTURES as FIXTURES
-from support import namespaces_available
+from support import namespaces_available, passed_except
 from test_grading_batch import assert_graded_as
 from test_grading_sandbox import (
     root_only,
@@ -40,15 +41,9 @@ from gradlab.grading.submissions import (
     read_submission,
 )
 
-SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 LIMITS = Limits(timeout=5, memory=768 << 20, output=4 << 20)  # generous: CI may be loaded
 SECCOMP = os.uname().machine in ("x86_64", "aarch64")
 NAMESPACES = namespaces_available()
-ALL = ("fx.q1", "fx.q2", "fx.q3", "fx.q4")
-
-
-def passed_except(question, status):
-    return {q: status if q == question else "passed" for q in ALL}
 
 
 # scenario: (total out of 9, submission status, question statuses or None)

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support import FX_SOLUTION as SOLUTION
 from support import GRADING_FIXTURES as FIXTURES
 
 from gradlab.cli import main
@@ -17,7 +18,6 @@ from gradlab.grading.escape import visible
 from gradlab.grading.submissions import find_submissions
 from gradlab.grading.zips import extract_zip
 
-SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 CORRECT = FIXTURES / "submissions" / "correct.ipynb"
 PARTLY = FIXTURES / "submissions" / "partly-correct.ipynb"  # 6 of 9
 LIMITS = Limits(timeout=6, memory=768 << 20, output=8 << 20)

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import FX_SOLUTION as SOLUTION
 from support import GRADING_FIXTURES as FIXTURES
 from test_grading_batch import EXPECTED as BATCH_EXPECTED
 from test_grading_batch import NEEDS_ROOT as BATCH_NEEDS_ROOT
@@ -30,7 +31,6 @@ from gradlab.grading import Limits, grade
 from gradlab.grading import batch as batch_module
 from gradlab.grading.bubblewrap import IsolationUnavailable, resolve_isolation, root_namespaces_work
 
-SOLUTION = FIXTURES / "solutions" / "fx.ipynb"
 EXERCISE = FIXTURES / "exercises" / "fx.ipynb"
 PACKAGE = Path(gradlab.__file__).parent
 PROJECT = PACKAGE.parent

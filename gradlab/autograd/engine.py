@@ -73,25 +73,27 @@ def _cast(g: Any, np_dtype: np.dtype) -> Any:
 
 
 def _dependencies(roots: list[Node], capture: list | None) -> tuple[dict, set | None]:
-    """For each reachable node, how many edges bring it gradients (an iterative DFS).
+    """For each reachable node, ``[edges still to bring it gradients, gradients so far]``
+    (an iterative DFS counts the edges).
 
     With ``capture`` (``autograd.grad``), only nodes from which a captured edge can be reached
     are counted: the rest of the graph is not run at all.
     """
-    deps: dict[Node, int] = dict.fromkeys(roots, 0)  # also the set of nodes seen
+    pending = {n: [0, [None] * len(n._meta)] for n in roots}  # also the set of nodes seen
     stack = list(roots)
     while stack:
         for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
-                if nxt in deps:
-                    deps[nxt] += 1
-                else:
-                    deps[nxt] = 1
+                entry = pending.get(nxt)
+                if entry is None:
+                    pending[nxt] = [1, [None] * len(nxt._meta)]
                     stack.append(nxt)
+                else:
+                    entry[0] += 1
     if capture is None:
-        return deps, None
+        return pending, None
     parents: dict[Node, list[Node]] = {}
-    for node in deps:
+    for node in pending:
         for nxt, _ in node.next_functions:
             if nxt is not None:
                 parents.setdefault(nxt, []).append(node)
@@ -102,8 +104,9 @@ def _dependencies(roots: list[Node], capture: list | None) -> tuple[dict, set | 
             if p not in needed:
                 needed.add(p)
                 stack.append(p)
-    deps = {c: sum(1 for p in parents[c] if p in needed) for c in parents if c in needed}
-    return deps, needed
+    for node, entry in pending.items():
+        entry[0] = sum(1 for p in parents.get(node, ()) if p in needed)
+    return pending, needed
 
 
 def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
@@ -149,26 +152,28 @@ def execute(
     typed like its output) has nothing to check when its backward returned arrays.
     """
     roots = list(dict.fromkeys(n for n, _ in edges))
-    deps, needed = _dependencies(roots, capture)
+    pending, needed = _dependencies(roots, capture)
     captured: list[Any] = [None] * len(capture or ())
     want: dict[Node, list] = {}
     for i, (node, nr) in enumerate(capture or ()):
         want.setdefault(node, []).append((nr, i))
-    buffers: dict[Node, list[Any]] = {}  # the gradients each waiting node has received
     for (node, nr), g in zip(edges, grads):
-        buf = buffers.setdefault(node, [None] * len(node._meta))
+        buf = pending[node][1]
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     tie = itertools.count()  # equal sequence numbers (leaves) run in the order they got ready
-    ready = [(-n._seq, next(tie), n) for n in roots if not deps.get(n)]
+    ready = [(-n._seq, next(tie), n, pending[n][1]) for n in roots if not pending[n][0]]
     heapq.heapify(ready)  # the ready node of the latest operation runs first, as in PyTorch
+    follow = None  # the one node made ready while the queue was empty: it runs next
 
     prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
     STATE.enabled = EXEC.create_graph = create_graph
     token = quiet()  # inf and nan gradients pass silently, as in PyTorch
     try:
-        while ready:
-            node = heappop(ready)[2]
-            out_grads = buffers.pop(node, None) or [None] * len(node._meta)
+        while follow is not None or ready:
+            if follow is None:
+                _, _, node, out_grads = heappop(ready)
+            else:
+                (node, out_grads), follow = follow, None
             if node._pre_hooks is not None or node._retained is not None:
                 out_grads = _pre_hooks(node, out_grads)
             if want and node in want:
@@ -191,17 +196,21 @@ def execute(
             for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
+                entry = pending[nxt]
                 if g is not None:
                     if not same or type(g) is not np.ndarray:
                         g = _fit(g, nxt._meta[nr], node, i)
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buffers[nxt] = buf = [None] * len(nxt._meta)
+                    buf = entry[1]
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if not left:
-                    heappush(ready, (-nxt._seq, next(tie), nxt))
+                entry[0] -= 1
+                if not entry[0]:
+                    if not ready and follow is None:
+                        follow = (nxt, entry[1])
+                        continue
+                    if follow is not None:  # two became ready: the queue orders them
+                        heappush(ready, (-follow[0]._seq, next(tie), *follow))
+                        follow = None
+                    heappush(ready, (-nxt._seq, next(tie), nxt, entry[1]))
     finally:
         restore(token)
         STATE.enabled, EXEC.create_graph = prev_mode, prev_exec

@@ -146,10 +146,11 @@ def execute(
 
     With ``capture``, record the total gradient arriving at each captured edge and leave the
     leaves' ``.grad`` alone (that is ``autograd.grad``); without it, accumulate into leaves.
-    Per node the common case costs a heap pop, the node's own backward and a few list and
-    dictionary operations per input. Each input gradient gets the shape and dtype of its
-    tensor on the way to the next node; a node recorded with ``_same`` (inputs shaped and
-    typed like its output) has nothing to check when its backward returned arrays.
+    Per node the common case costs the node's own backward and a few list and dictionary
+    operations per input: ``pending[node]`` holds the edges still to deliver and the
+    gradients summed so far, and a node that became ready alone skips the heap. Each input
+    gradient gets the shape and dtype of its tensor on its way (``_fit``); a node recorded
+    with ``_same`` (inputs shaped and typed like its output) has nothing to check there.
     """
     roots = list(dict.fromkeys(n for n, _ in edges))
     pending, needed = _dependencies(roots, capture)

@@ -12,9 +12,16 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from .assignment import ROLE_ANSWER, ROLE_CHECK, parse_assignment, read_notebook, source_of
+from .assignment import (
+    ROLE_ANSWER,
+    ROLE_CHECK,
+    assignment_id,
+    exercise_stem,
+    parse_assignment,
+    read_notebook,
+    source_of,
+)
 from .checkdata import pack, spec_to_data
-from .names import assignment_id, exercise_stem
 from .spec import solution_regions
 
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError")
@@ -38,7 +45,7 @@ def _clean_metadata(metadata: dict) -> dict:
 
 def make_exercise(notebook: Any, name: str) -> Any:
     """Return the learner's notebook for a solution notebook (the input is left untouched)."""
-    import nbformat
+    import nbformat  # lazy: ~0.1-1 s to import, and checks in a learner's kernel never need it
 
     assignment = parse_assignment(notebook, name)
     exercise = nbformat.v4.new_notebook()
@@ -81,7 +88,7 @@ def make_exercise(notebook: Any, name: str) -> Any:
 
 def exercise_text(solution_path: str | Path) -> str:
     """The exact text ``assign`` writes for one solution notebook."""
-    import nbformat
+    import nbformat  # lazy: ~0.1-1 s to import, and checks in a learner's kernel never need it
 
     path = Path(solution_path)
     return nbformat.writes(make_exercise(read_notebook(path), assignment_id(path.stem)))

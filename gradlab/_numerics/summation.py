@@ -114,7 +114,7 @@ def _direct_sum(x: np.ndarray, axis: Any, keepdims: bool, count: int) -> np.ndar
     index, out_shape, zero = hit
     token = quiet()  # torch gives inf/nan silently
     try:  # the last running sum, as a numpy scalar: its own memory, and cheap arithmetic
-        total = np.add.accumulate(x.reshape(-1)[index])[-1] + zero
+        total = np.add.accumulate(x.take(index))[-1] + zero  # take: from x in C order
         if count:
             total = total / zero.dtype.type(count)
     finally:

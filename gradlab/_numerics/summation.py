@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from gradlab._numerics import cpu
-from gradlab._numerics.cpu import _GRAIN_SIZE
+from gradlab._numerics.cpu import _GRAIN_SIZE, _VEC_BYTES
 from gradlab._numerics.layout import _cast_like_torch, _iter_view, _layout, _to_output
-from gradlab._numerics.order import _serial, _split_columns, _two_pass
+from gradlab._numerics.order import _cascade, _ilp, _serial, _split_columns, _two_pass
 from gradlab._numerics.plans import _PLAN_CACHE_SIZE, _direct, _plans, _replay, _trace
 from gradlab._numerics.quiet import quiet, restore
 
@@ -172,6 +172,34 @@ def torch_sum(
             _direct.clear()
         _direct[(x.shape, x.strides, x.dtype.char, axis, keepdims)] = (
             plan[3][0], out_shape, x.dtype.type(0))
+    return total
+
+
+def column_sum(x: np.ndarray) -> np.ndarray:
+    """``torch.from_numpy(x).sum(0)`` of a matrix, bit for bit: a bias gradient.
+
+    For a C-contiguous float matrix summed on one thread, ``TensorIterator`` walks the rows as
+    the reduced dim and the columns as SIMD lanes (``vectorized_outer_sum``: blocks of four
+    vectors of columns, the rest four at a time), so the adds are those of ``_cascade`` and
+    ``_ilp`` run straight on the matrix; anything else takes the general ``torch_sum``.
+    """
+    rows, cols = x.shape
+    if (x.dtype.char not in "fd" or not x.flags.c_contiguous or rows < 2 or cols < 2
+            or (x.size >= _GRAIN_SIZE and cpu.get_num_threads() > 1)):
+        return torch_sum(x, 0)
+    vec = _VEC_BYTES // x.itemsize
+    split = cols // (4 * vec) * (4 * vec) if cols >= vec else cols // 4 * 4
+    token = quiet()  # torch gives inf/nan silently
+    try:
+        if split == cols:
+            total = _cascade(x)
+        elif split == 0:
+            total = _ilp(x)
+        else:
+            total = np.concatenate([_cascade(x[:, :split]), _ilp(x[:, split:])])
+        total += x.dtype.type(0)  # the output starts at +0.0, so -0.0 never survives
+    finally:
+        restore(token)
     return total
 
 

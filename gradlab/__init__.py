@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins as _builtins
 import functools
+import importlib as _importlib
 from collections.abc import Callable
 from numbers import Number as _Number
 from typing import Any
@@ -168,13 +169,11 @@ def builtins_bool(x: Any) -> Any:
 
 def __getattr__(name: str) -> Any:
     """Load the heavier sub-packages (nn, optim, plot, grading...) on first use."""
-    import importlib
-
     if name in ("nn", "optim", "plot", "grading", "utils", "datasets", "cuda", "accelerator",
                 "backends", "serialization"):
-        return importlib.import_module(f"gradlab.{name}")
+        return _importlib.import_module(f"gradlab.{name}")
     if name in ("save", "load"):  # in gradlab/serialization.py, which needs nn.Parameter
-        return getattr(importlib.import_module("gradlab.serialization"), name)
+        return getattr(_importlib.import_module("gradlab.serialization"), name)
     raise AttributeError(f"module 'gradlab' has no attribute '{name}'")
 
 

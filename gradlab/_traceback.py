@@ -95,7 +95,7 @@ def install() -> bool:
     if "IPython" not in sys.modules:
         return False
     try:
-        from IPython import get_ipython
+        from IPython import get_ipython  # optional dependency (only imported if running)
     except ImportError:
         return False
     shell = get_ipython()

@@ -5,6 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from gradlab.grading.assign import assign, check_exercises
+from gradlab.grading.batch import grade
+from gradlab.grading.bubblewrap import IsolationUnavailable
+from gradlab.grading.escape import visible
+from gradlab.grading.limits import Limits, parse_size
+from gradlab.grading.spec import AuthoringError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,64 +26,64 @@ def _parser() -> argparse.ArgumentParser:
                "The instructor guide is docs/grading.md.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    assign = commands.add_parser(
+    assign_command = commands.add_parser(
         "assign", help="write the learners' exercise notebooks from the solution notebooks",
         description="Write one exercise notebook per solution notebook: solution regions become "
                     "'# YOUR CODE HERE' + 'raise NotImplementedError', hidden checks and outputs "
                     "are removed, cell ids and metadata stay stable (same input, same bytes).")
-    assign.add_argument("solutions", metavar="SOLUTIONS_DIR", help="folder of solution notebooks")
-    assign.add_argument("exercises", metavar="EXERCISES_DIR", help="folder to write exercises to")
-    assign.add_argument("--check", action="store_true",
+    assign_command.add_argument("solutions", metavar="SOLUTIONS_DIR",
+                                help="folder of solution notebooks")
+    assign_command.add_argument("exercises", metavar="EXERCISES_DIR",
+                                help="folder to write exercises to")
+    assign_command.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if EXERCISES_DIR differs from what would be "
                              "written (for CI)")
 
-    grade = commands.add_parser(
+    grade_command = commands.add_parser(
         "grade", help="grade submitted notebooks into a gradebook",
         description="Grade every submission in sandboxes (separate process, unprivileged user, "
                     "resource limits, per-question timeout) and write a CSV gradebook. Results "
                     "are saved as each notebook finishes: rerun the same command to resume.")
-    grade.add_argument("submissions", metavar="SUBMISSIONS",
+    grade_command.add_argument("submissions", metavar="SUBMISSIONS",
                        help="a folder of notebooks, a folder of per-learner folders, or an LMS "
                             "zip download")
-    grade.add_argument("--assignment", required=True, metavar="ID",
+    grade_command.add_argument("--assignment", required=True, metavar="ID",
                        help="the solution notebook: a path, or its name (or a unique prefix) in "
                             "--solutions")
-    grade.add_argument("--solutions", default="solutions", metavar="DIR",
+    grade_command.add_argument("--solutions", default="solutions", metavar="DIR",
                        help="where --assignment names are looked up (default: solutions)")
-    grade.add_argument("--out", default="grades.csv", metavar="CSV",
+    grade_command.add_argument("--out", default="grades.csv", metavar="CSV",
                        help="the gradebook: one row per learner (default: grades.csv); the "
                             "journal CSV-stem.jsonl beside it keeps every result and feedback")
-    grade.add_argument("--json", nargs="?", const="", default=None, metavar="PATH",
+    grade_command.add_argument("--json", nargs="?", const="", default=None, metavar="PATH",
                        help="also write all results with feedback as JSON (default path: the "
                             "CSV's name with .json)")
-    grade.add_argument("--workers", type=int, default=None, metavar="N",
+    grade_command.add_argument("--workers", type=int, default=None, metavar="N",
                        help="local grading processes (default: one per CPU)")
-    grade.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+    grade_command.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                        help="wall-clock limit per question (default: 60)")
-    grade.add_argument("--memory", default="2G", metavar="SIZE",
+    grade_command.add_argument("--memory", default="2G", metavar="SIZE",
                        help="memory limit of a learner's code, such as 512M or 2G (default: 2G)")
-    grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
+    grade_command.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="grade on a Dask cluster, e.g. tcp://scheduler:8786")
-    grade.add_argument("--isolation", choices=("auto", "namespaces", "bubblewrap"),
+    grade_command.add_argument("--isolation", choices=("auto", "namespaces", "bubblewrap"),
                        default="auto",
                        help="how sandboxes are isolated: 'namespaces' (as root), 'bubblewrap' "
                             "(without root), or 'auto', the one available (default); where "
                             "neither is, grading stops and says how to get one")
-    grade.add_argument("--unsafe-no-isolation", action="store_true",
+    grade_command.add_argument("--unsafe-no-isolation", action="store_true",
                        help="UNSAFE: run the submissions' code as your own user, able to read "
                             "your files (solutions included), signal your processes and "
                             "rewrite the gradebook; only for notebooks you trust")
-    grade.add_argument("--learner-pattern", default=None, metavar="REGEX",
+    grade_command.add_argument("--learner-pattern", default=None, metavar="REGEX",
                        help="regex with a (?P<learner>...) group to read learner ids from names")
-    grade.add_argument("--fresh", action="store_true",
+    grade_command.add_argument("--fresh", action="store_true",
                        help="ignore earlier results in the gradebook instead of resuming")
-    grade.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    grade_command.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
 def _assign(args: argparse.Namespace) -> int:
-    from gradlab.grading.assign import assign, check_exercises
-
     if args.check:
         problems = check_exercises(args.solutions, args.exercises)
         for problem in problems:
@@ -91,12 +99,6 @@ def _assign(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from gradlab.grading.batch import grade
-    from gradlab.grading.escape import visible
-    from gradlab.grading.limits import Limits, parse_size
-
     limits = Limits(timeout=args.timeout, memory=parse_size(args.memory),
                     isolation="basic" if args.unsafe_no_isolation else args.isolation)
     json_path = args.json
@@ -126,9 +128,6 @@ def _grade(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gradlab`` console command."""
     args = _parser().parse_args(argv)
-    from gradlab.grading.bubblewrap import IsolationUnavailable
-    from gradlab.grading.spec import AuthoringError
-
     try:
         return _assign(args) if args.command == "assign" else _grade(args)
     except IsolationUnavailable as error:
@@ -136,8 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
               "notebooks you trust): --unsafe-no-isolation", file=sys.stderr)
         return 2
     except (AuthoringError, FileNotFoundError, ValueError) as error:
-        from gradlab.grading.escape import visible
-
         print(f"gradlab {args.command}: error: {visible(str(error))}", file=sys.stderr)
         return 2
 

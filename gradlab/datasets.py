@@ -53,7 +53,7 @@ def make_regression(n_samples: int = 1500, n_features: int = 1, noise: float = 0
     has shape (n_samples,), as scikit-learn returns it: compare it with a model's (n, 1)
     output only after ``.squeeze()``, or the loss broadcasts (and ``MSELoss`` warns).
     """
-    from sklearn.datasets import make_regression as sk_make_regression
+    from sklearn.datasets import make_regression as sk_make_regression  # optional, slow: lazy
 
     X, y, coef = sk_make_regression(n_samples=n_samples, n_features=n_features,
                                     n_informative=n_features, noise=noise, bias=bias,

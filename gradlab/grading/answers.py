@@ -206,6 +206,8 @@ def materialize(plain: Any) -> Any:
     """Turn decoded inputs into call arguments: tensors become gradlab tensors when possible."""
     if _isinstance(plain, TensorValue):
         try:
+            # lazy: the sandbox loads this file by path, with the standard library and numpy
+            # only (runner.py); gradlab, which the learner's code may have broken, comes last
             import gradlab
 
             return gradlab.tensor(plain.array.copy(), requires_grad=plain.requires_grad)

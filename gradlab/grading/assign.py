@@ -38,7 +38,7 @@ def _clean_metadata(metadata: dict) -> dict:
 
 def make_exercise(notebook: Any, name: str) -> Any:
     """Return the learner's notebook for a solution notebook (the input is left untouched)."""
-    import nbformat
+    import nbformat  # lazy: ~0.1-1 s to import, and checks in a learner's kernel never need it
 
     assignment = parse_assignment(notebook, name)
     exercise = nbformat.v4.new_notebook()
@@ -81,7 +81,7 @@ def make_exercise(notebook: Any, name: str) -> Any:
 
 def exercise_text(solution_path: str | Path) -> str:
     """The exact text ``assign`` writes for one solution notebook."""
-    import nbformat
+    import nbformat  # lazy: ~0.1-1 s to import, and checks in a learner's kernel never need it
 
     path = Path(solution_path)
     return nbformat.writes(make_exercise(read_notebook(path), assignment_id(path.stem)))

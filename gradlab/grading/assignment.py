@@ -141,7 +141,7 @@ def parse_assignment(notebook: Any, name: str) -> Assignment:
 
 def read_notebook(path: str | Path) -> Any:
     """Read a notebook file with nbformat (version 4), raising on anything malformed."""
-    import nbformat
+    import nbformat  # lazy: ~0.1-1 s to import, and checks in a learner's kernel never need it
 
     return nbformat.read(str(path), as_version=4)
 

@@ -7,12 +7,16 @@ process pool (or ``dask.distributed`` with ``scheduler=``) and records each as i
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import os
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +58,6 @@ def grade_submission(submission: Submission, assignment: Assignment, limits: Lim
 def _die_with_grader() -> None:
     """Pool initializer: a worker is killed when the grader dies (Linux), its sandbox with it."""
     try:
-        import ctypes
-
         ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
     except (OSError, AttributeError):
         pass
@@ -87,10 +89,6 @@ def _local(pending: list[Submission], assignment: Assignment, limits: Limits,
     breaks and every unfinished submission with it: those no worker had started go to a
     fresh pool; those being graded are graded again one at a time, each in a pool of its
     own, so only a submission that kills its own worker again is recorded as crashed."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
-
     queue, suspects = list(pending), []
     with tempfile.TemporaryDirectory(prefix="gradlab-pool-") as markers:
         while queue or suspects:
@@ -129,7 +127,9 @@ def _local(pending: list[Submission], assignment: Assignment, limits: Limits,
 def _dask(pending: list[Submission], assignment: Assignment, limits: Limits,
           scheduler: Any) -> Iterator[dict]:
     """One Dask task per submission; notebooks travel as bytes, so workers need no shared disk."""
-    from dask.distributed import Client, as_completed
+    # optional dependency, slow to import: lazy
+    from dask.distributed import Client
+    from dask.distributed import as_completed as dask_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     batch = uuid.uuid4().hex[:8]
@@ -145,7 +145,7 @@ def _dask(pending: list[Submission], assignment: Assignment, limits: Limits,
             futures.append(client.submit(
                 grade_submission, dataclasses.replace(submission, data=data), shared, limits,
                 key=f"gradlab-grade-{batch}-{number}", pure=False, retries=1))
-        for future in as_completed(futures):
+        for future in dask_completed(futures):
             yield future.result()
     finally:
         if client is not scheduler:
@@ -176,7 +176,7 @@ def grade(submissions: str | Path, assignment: str | Path | Assignment,
         skipped: receives the zip members that belong to no learner and were not unpacked
             (everything else skipped is in the ``notes`` of its learner's record).
     """
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # optional dependency (the course extra): lazy
 
     if not isinstance(assignment, Assignment):
         assignment = load_assignment(find_solution(str(assignment), solutions))

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .answers import TensorValue
+
 CUSTOM_RULES: list[Callable] = []
 
 
@@ -198,8 +200,6 @@ def diagnose_error(error: dict) -> str | None:
 
 def as_array(value: Any) -> np.ndarray | None:
     """A plain value as a numeric array, or ``None`` when it is not numeric data."""
-    from .answers import TensorValue
-
     if isinstance(value, TensorValue):
         return value.array
     if isinstance(value, np.ndarray):

@@ -115,7 +115,7 @@ def show(obj: Any) -> None:
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is not None:
-        from IPython.display import display
+        from IPython.display import display  # optional dependency: IPython is running here
 
         display(obj)
     else:

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -416,8 +417,6 @@ def _kill_tree(process: subprocess.Popen) -> None:
 
 
 def _remove(path: str) -> None:
-    import shutil
-
     try:
         shutil.rmtree(path)
     except OSError:

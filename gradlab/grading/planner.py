@@ -30,7 +30,8 @@ MAX_LAYOUT_BYTES = 2 * MAX_NOTEBOOK_BYTES  # JSON escapes can double the code's 
 
 def plan_submission(assignment: Assignment, data: bytes, limits: Limits) -> Plan:
     """The run plan of submission bytes; raise :class:`InvalidNotebook` with the reason."""
-    import nbformat  # noqa: F401 (imported here, before the fork, so the child starts warm)
+    # lazy (slow to import), yet imported here, before the fork, so the child starts warm
+    import nbformat  # noqa: F401
 
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")

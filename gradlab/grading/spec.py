@@ -13,6 +13,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN = "### BEGIN HIDDEN CHECKS"
@@ -282,8 +284,6 @@ def literal(node: ast.AST) -> Any:
 
 
 def _array_literal(maker: str, data: Any, keywords: list[ast.keyword]) -> Any:
-    import numpy as np
-
     options = {}
     for keyword in keywords:
         value = keyword.value

@@ -222,7 +222,7 @@ def _choose(learner: str, item: _Found, notes: list[str], notebook_name: str | N
 
 def read_submission(data: bytes) -> Any:
     """Parse and validate notebook bytes; raise :class:`InvalidNotebook` with the reason."""
-    import nbformat
+    import nbformat  # lazy: ~0.1-1 s to import, and checks in a learner's kernel never need it
 
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from gradlab.optim.lr_scheduler import LRScheduler, _warn_get_lr
+from gradlab.optim._scheduler import LRScheduler, _warn_get_lr
 from gradlab.optim.optimizer import Optimizer
 from gradlab.tensor import Tensor
 

@@ -11,16 +11,16 @@ import math
 import warnings
 from typing import Any, SupportsFloat
 
-from gradlab.optim import lr_scheduler
+from gradlab.optim import _scheduler
 from gradlab.optim.optimizer import Optimizer
 
 __all__ = ["ReduceLROnPlateau"]
 
 
-class ReduceLROnPlateau(lr_scheduler.LRScheduler):
+class ReduceLROnPlateau(_scheduler.LRScheduler):
     """Multiply the lr by ``factor`` after ``patience`` epochs without improvement.
 
-    >>> scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=5)
+    >>> scheduler = optim._scheduler.ReduceLROnPlateau(optimizer, patience=5)
     >>> scheduler.step(val_loss)
     """
 
@@ -46,7 +46,7 @@ class ReduceLROnPlateau(lr_scheduler.LRScheduler):
         self.cooldown = cooldown
         self.eps = eps
         self.last_epoch = 0
-        self._last_lr = lr_scheduler._group_values(optimizer, "lr")
+        self._last_lr = _scheduler._group_values(optimizer, "lr")
         self._init_is_better(mode, threshold, threshold_mode)
         self._reset()
 
@@ -61,7 +61,7 @@ class ReduceLROnPlateau(lr_scheduler.LRScheduler):
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
-            warnings.warn(lr_scheduler.EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            warnings.warn(_scheduler.EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self.last_epoch = epoch
         if self._is_better(current, self.best):
             self.best = current
@@ -75,7 +75,7 @@ class ReduceLROnPlateau(lr_scheduler.LRScheduler):
             self._reduce_lr()
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = lr_scheduler._group_values(self.optimizer, "lr")
+        self._last_lr = _scheduler._group_values(self.optimizer, "lr")
 
     def _reduce_lr(self) -> None:
         groups = self.optimizer.param_groups
@@ -91,7 +91,7 @@ class ReduceLROnPlateau(lr_scheduler.LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
-                lr_scheduler._set_group_value(group, "lr", new_lr)
+                _scheduler._set_group_value(group, "lr", new_lr)
 
     @property
     def in_cooldown(self) -> bool:

@@ -10,9 +10,10 @@ FuncAnimation, a widget, a ``GraphDrawing``) so that it can be customised furthe
 from gradlab.plot.animation import animate_fit, save_gif, show_animation
 from gradlab.plot.backward import backward_steps, trace_backward, watch_backward
 from gradlab.plot.data import plot_data, plot_losses
-from gradlab.plot.graph import build_graph, draw_graph, to_dot
+from gradlab.plot.graph import build_graph, to_dot
 from gradlab.plot.landscape import loss_landscape
 from gradlab.plot.style import use_style
+from gradlab.plot.svg import draw_graph
 from gradlab.plot.widgets import fit_line, interactive_fit
 
 __all__ = [

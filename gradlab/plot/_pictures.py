@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["animated_png", "figure_rgba", "script_built", "show_with_picture"]
+__all__ = ["animated_png", "figure_rgba", "palette_png", "script_built", "show_with_picture"]
 
 PALETTE_SAMPLE = 12  # frames looked at to choose the shared palette of an animated PNG
 
@@ -43,7 +43,7 @@ def script_built(html: str) -> str:
 
 def figure_rgba(fig: Any) -> np.ndarray:
     """A matplotlib figure drawn with Agg, as an RGBA array."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # optional dependency, lazy
 
     canvas = fig.canvas if hasattr(fig.canvas, "buffer_rgba") else FigureCanvasAgg(fig)
     canvas.draw()
@@ -54,7 +54,7 @@ def animated_png(frames: Sequence[np.ndarray], duration: int | Sequence[int],
                  *, scale: float = 1.0) -> bytes:
     """Frames (RGBA arrays of one size) as an animated PNG that loops; ``duration`` in ms per
     frame. 256 colours of one palette keep it small: Pillow stores only the region that changed."""
-    from PIL import Image
+    from PIL import Image  # optional dependency (matplotlib's), loaded on first use
 
     rgb = []
     for rgba in frames:
@@ -78,9 +78,19 @@ def animated_png(frames: Sequence[np.ndarray], duration: int | Sequence[int],
     return out.getvalue()
 
 
+def palette_png(rgba: np.ndarray) -> bytes:
+    """An RGBA picture as a 256-colour PNG: plots have few colours, so it is 3-4x smaller."""
+    from PIL import Image  # optional dependency (matplotlib's), loaded on first use
+
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+    out = io.BytesIO()
+    image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, format="png")
+    return out.getvalue()
+
+
 def show_with_picture(png: bytes, text: str, player_html: str | None = None) -> None:
     """Publish ``png`` (with ``text`` for plain-text viewers), then, if given, the player."""
-    from IPython.display import display
+    from IPython.display import display  # optional dependency: only Jupyter calls this
 
     display({"image/png": png, "text/plain": text}, raw=True)
     if player_html is not None:

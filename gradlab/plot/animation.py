@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import io
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradlab.plot._convert import to_numpy, to_series, to_vector
+from gradlab.plot._pictures import animated_png, figure_rgba, palette_png, show_with_picture
 from gradlab.plot.data import fit_order, scatter_data
 from gradlab.plot.style import COLORS
 
@@ -57,19 +57,11 @@ def _limits(values: np.ndarray, margin: float = 0.08) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def palette_png(rgba: np.ndarray) -> bytes:
-    """An RGBA picture as a 256-colour PNG: plots have few colours, so it is 3-4x smaller."""
-    from PIL import Image
-
-    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
-    out = io.BytesIO()
-    image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(out, format="png")
-    return out.getvalue()
-
-
 @functools.cache
 def _animation_class() -> type:
     """FuncAnimation with a Jupyter display and compact, quickly drawn jshtml."""
+    # optional dependency, loaded on first use (the course extra; see plot/__init__)
+    import matplotlib as mpl
     from matplotlib.animation import FuncAnimation, HTMLWriter
     from matplotlib.backends.backend_agg import RendererAgg
 
@@ -118,8 +110,6 @@ def _animation_class() -> type:
             if self.moving:
                 self.frames.append(self._draw().copy())
             else:
-                from gradlab.plot._pictures import figure_rgba
-
                 self.frames.append(figure_rgba(self.fig))
 
         def finish(self) -> None:
@@ -139,8 +129,6 @@ def _animation_class() -> type:
             return self._apng
 
         def _ipython_display_(self) -> None:
-            from gradlab.plot._pictures import show_with_picture
-
             show_with_picture(self.to_apng(), f"<FitAnimation: {self._save_count} frames>",
                               self._repr_html_())
 
@@ -158,8 +146,6 @@ def _animation_class() -> type:
             return super().to_jshtml(fps, embed_frames, default_mode)
 
         def _repr_html_(self) -> str | None:
-            import matplotlib as mpl
-
             if mpl.rcParams["animation.html"] == "html5":
                 return self.to_html5_video()
             return self.to_jshtml()
@@ -172,8 +158,6 @@ def animation_png(animation: FuncAnimation, *, max_frames: int = APNG_FRAMES,
                   scale: float = 1.0) -> bytes:
     """Any matplotlib ``FuncAnimation`` as a looping animated PNG: at most ``max_frames``
     frames, evenly picked, the last one held for two seconds."""
-    from gradlab.plot._pictures import animated_png
-
     interval = getattr(animation, "_interval", 200)
     writer = _animation_class().FrameGrabber(fps=1000 / interval, embed_frames=True,
                                              moving=tuple(getattr(animation, "moving", ())))
@@ -196,8 +180,6 @@ class AnimationPlayer:
         self.animation, self.png, self.default_mode = animation, png, default_mode
 
     def _ipython_display_(self) -> None:
-        from gradlab.plot._pictures import show_with_picture
-
         show_with_picture(self.png, repr(self),
                           self.animation.to_jshtml(default_mode=self.default_mode))
 
@@ -225,6 +207,7 @@ def animate_fit(
     it displays itself in Jupyter, ``anim.to_jshtml()`` gives the HTML and
     ``save_gif(anim, path)`` writes a GIF.
     """
+    # optional dependency, loaded on first use (the course extra; see plot/__init__)
     from matplotlib.figure import Figure
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -290,7 +273,7 @@ def animate_fit(
 
 def save_gif(animation: FuncAnimation, path: str | Path, *, fps: float | None = None) -> Path:
     """Write ``animation`` to a GIF with Pillow (no ffmpeg needed); returns the path."""
-    from matplotlib.animation import PillowWriter
+    from matplotlib.animation import PillowWriter  # optional dependency, loaded on first use
 
     if fps is None:
         fps = 1000.0 / getattr(animation, "_interval", 200)

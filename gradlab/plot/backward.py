@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradlab.plot._convert import to_numpy
+from gradlab.plot._pictures import animated_png, show_with_picture
 from gradlab.plot.graph import AutogradGraph, build_graph, format_values, node_text
 from gradlab.plot.svg import CHAR_WIDTH, GraphDrawing, Highlight, box_size
 from gradlab.plot.widgets import picture_box
@@ -140,14 +141,10 @@ class BackwardSteps(list):
     def _ipython_display_(self) -> None:
         """A picture that plays the steps (an animated PNG, for viewers that run no scripts),
         then the step-through player, which replaces it where scripts run."""
-        from gradlab.plot._pictures import show_with_picture
-
         show_with_picture(self.to_png(), repr(self), self._repr_html_())
 
     def to_png(self, scale: float = 1.0, step_ms: int = 1500) -> bytes:
         """Every step as one animated PNG: ``step_ms`` per step, the last one shown longer."""
-        from gradlab.plot._pictures import animated_png
-
         durations = [step_ms] * (len(self) - 1) + [3 * step_ms]
         return animated_png([frame.to_rgba(scale) for frame in self], durations)
 
@@ -222,7 +219,7 @@ def watch_backward(
     tensor: Any, gradient: Any = None, *, names: Mapping[str, Any] | None = None
 ) -> ipywidgets.VBox:
     """A widget that steps through ``backward_steps``: play button, slider, and the graph."""
-    import ipywidgets as widgets
+    import ipywidgets as widgets  # optional dependency, loaded on first use
 
     frames = backward_steps(tensor, gradient, names=names)
     slider = widgets.IntSlider(value=0, min=0, max=len(frames) - 1, description="step",

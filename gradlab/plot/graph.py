@@ -1,4 +1,5 @@
-"""The autograd graph behind a tensor, as data: ``draw_graph`` draws it, ``to_dot`` writes Graphviz.
+"""The autograd graph behind a tensor, as data: ``svg.draw_graph`` draws it, ``to_dot`` writes
+Graphviz.
 
 The walk uses only PyTorch's public graph API (``grad_fn``, ``next_functions``, ``name()``,
 ``variable`` on ``AccumulateGrad``), so it draws gradlab's graphs and PyTorch's alike. Edges point
@@ -10,17 +11,14 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from gradlab.plot._convert import to_numpy
 
-if TYPE_CHECKING:
-    from gradlab.plot.svg import GraphDrawing
-
-__all__ = ["GraphNode", "GraphEdge", "AutogradGraph", "build_graph", "draw_graph", "to_dot",
-           "short_name", "format_values"]
+__all__ = ["GraphNode", "GraphEdge", "AutogradGraph", "build_graph", "to_dot", "short_name",
+           "format_values"]
 
 
 @dataclasses.dataclass
@@ -183,17 +181,3 @@ def node_text(node: GraphNode) -> list[str]:
         return (head or ["output"]) + node.lines
     return head + [node.name] + node.lines
 
-
-def draw_graph(
-    tensor: Any, *, show_grad: bool = True, names: Mapping[str, Any] | None = None
-) -> GraphDrawing:
-    """Draw the autograd graph behind ``tensor`` as SVG (shown inline in Jupyter; no Graphviz).
-
-    Every ``grad_fn`` node shows its PyTorch name; the leaves show their values (or shape) and,
-    with ``show_grad``, their ``.grad``. ``names`` maps names to tensors (e.g. ``{"w": w}``) to
-    label them. Returns a ``GraphDrawing``: ``.svg`` is the text, ``.save(path)`` writes it,
-    ``.graph`` holds the nodes and edges.
-    """
-    from gradlab.plot.svg import GraphDrawing
-
-    return GraphDrawing(build_graph(tensor, show_grad=show_grad, names=names))

@@ -27,6 +27,7 @@ PATH_COLORS = PALETTE
 
 def landscape_cmap() -> Any:
     """Light blue-grey (low loss) to slate (high loss): matplotlib's bone_r, 10% to 70%."""
+    # optional dependency, loaded on first use (the course extra; see plot/__init__)
     import matplotlib as mpl
     from matplotlib.colors import ListedColormap
 
@@ -94,6 +95,7 @@ def loss_landscape(
     of contour levels or their values; ``log=True`` spaces them logarithmically, which suits
     losses that span several orders of magnitude. Returns the Axes.
     """
+    # optional dependency, loaded on first use (the course extra; see plot/__init__)
     from matplotlib.colors import LogNorm
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, LogLocator

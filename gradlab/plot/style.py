@@ -27,6 +27,7 @@ COLORS = {
 
 def course_rc(context: str = "notebook", font_scale: float = 1.0) -> dict[str, Any]:
     """The rcParams of the course style (seaborn's whitegrid theme plus a few course choices)."""
+    # optional dependencies (the course extra), slow to import: loaded on first use
     import seaborn as sns
     from cycler import cycler
 
@@ -57,7 +58,7 @@ class use_style:  # a class so that it also works as a context manager
     """
 
     def __init__(self, context: str = "notebook", *, font_scale: float = 1.0) -> None:
-        import matplotlib as mpl
+        import matplotlib as mpl  # optional dependency, loaded on first use
 
         rc = course_rc(context, font_scale)
         self._saved = {key: mpl.rcParams[key] for key in rc}
@@ -71,7 +72,7 @@ class use_style:  # a class so that it also works as a context manager
 
     def restore(self) -> None:
         """Put back the rcParams that were in force before this call."""
-        import matplotlib as mpl
+        import matplotlib as mpl  # optional dependency, loaded on first use
 
         mpl.rcParams.update(self._saved)
 
@@ -81,7 +82,7 @@ class use_style:  # a class so that it also works as a context manager
 
 def plain_log_scale(axis: Any) -> None:
     """A logarithmic axis labelled 3, 10, 60 rather than 3x10^0: loss curves read easily."""
-    from matplotlib.ticker import LogFormatter
+    from matplotlib.ticker import LogFormatter  # optional dependency, loaded on first use
 
     axis.set_major_formatter(LogFormatter(labelOnlyBase=False))
     axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
@@ -91,7 +92,7 @@ def axes_or_new(ax: Any = None, figsize: tuple[float, float] | None = None) -> A
     """The Axes to draw on: the caller's, or a fresh pyplot one (so Jupyter shows it inline)."""
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # optional dependency, loaded on first use
 
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax

@@ -1,25 +1,30 @@
-"""SVG rendering of an autograd graph: boxes, arrows, gradient labels, no Graphviz needed.
+"""Drawing an autograd graph: boxes, arrows, gradient labels, no Graphviz needed.
 
 A ``GraphDrawing`` is what ``draw_graph`` returns: Jupyter shows it inline through
-``_repr_svg_``. The same layout can be redrawn with a ``Highlight`` (nodes running or done,
-gradients written on edges, a caption), which is how the backward pass is shown step by step.
+``_repr_svg_`` (or its PNG, where no SVG is shown). The same layout can be redrawn with a
+``Highlight`` (nodes running or done, gradients written on edges, a caption), which is how the
+backward pass is shown step by step; ``to_axes`` draws it with matplotlib instead, for a PNG or
+PDF of the graph or a figure beside other plots (sizes in the SVG's pixels, 1 px = 0.75 pt).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradlab.plot.graph import AutogradGraph, GraphNode, node_text
+from gradlab.plot._pictures import animated_png, figure_rgba
+from gradlab.plot.graph import AutogradGraph, GraphNode, build_graph, node_text
 from gradlab.plot.layout import Layout, layered_layout
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["GraphDrawing", "Highlight", "box_size", "FILL", "CHAR_WIDTH", "LINE_HEIGHT"]
+__all__ = ["GraphDrawing", "Highlight", "draw_graph", "box_size", "FILL", "CHAR_WIDTH",
+           "LINE_HEIGHT"]
 
 FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
 FONT_SIZE = 12
@@ -30,6 +35,8 @@ FILL = {"output": "#fff3c4", "function": "#e8eef7", "leaf": "#d9f2e3"}
 STROKE = {"idle": "#5b6770", "active": "#d55e00", "done": "#0173b2"}
 PNG_SCALE = 2  # PNG pixels per SVG pixel: sharp on high-density screens
 EDGE = {"idle": "#8a96a0", "active": "#d55e00", "done": "#0173b2"}
+PX = 0.75  # points per SVG pixel at 96 dpi (to_axes)
+MPL_FONT = ["DejaVu Sans Mono", "monospace"]
 
 
 @dataclasses.dataclass
@@ -104,15 +111,11 @@ class GraphDrawing:
 
     def to_png(self, scale: float = PNG_SCALE) -> bytes:
         """The drawing rendered with matplotlib as PNG bytes, ``scale`` pixels per SVG pixel."""
-        from gradlab.plot._pictures import animated_png
-
         return animated_png([self.to_rgba(scale)], 0)
 
     def to_rgba(self, scale: float = PNG_SCALE) -> Any:
         """The drawing rendered with matplotlib, as an RGBA array."""
-        from matplotlib.figure import Figure
-
-        from gradlab.plot._pictures import figure_rgba
+        from matplotlib.figure import Figure  # optional dependency, loaded on first use
 
         fig = Figure(figsize=(self.width / 96, self.height / 96), dpi=96 * scale)
         self.to_axes(fig.add_axes((0, 0, 1, 1)))
@@ -135,10 +138,64 @@ class GraphDrawing:
         return path
 
     def to_axes(self, ax: Axes | None = None) -> Axes:
-        """The same drawing made with matplotlib (for PNG/PDF or a figure of its own): the Axes."""
-        from gradlab.plot.graph_figure import graph_to_axes
+        """The same drawing (boxes, arrows, gradient labels, caption) made with matplotlib on
+        ``ax`` or a new figure, for PNG/PDF or a figure beside other plots: the Axes."""
+        # optional dependency, loaded on first use (the course extra; see plot/__init__)
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+        from matplotlib.path import Path as MplPath
 
-        return graph_to_axes(self, ax)
+        hl = self.highlight or Highlight()
+        lay = self.layout
+        top = 2 * LINE_HEIGHT if hl.caption else 0
+        width = max(lay.width, hl.width)
+        height = lay.height + top
+        shift = (width - lay.width) / 2
+        if ax is None:
+            _, ax = plt.subplots(figsize=(width / 96, height / 96), dpi=96)
+            ax.set_position((0, 0, 1, 1))
+        ax.set_xlim(0, width)
+        ax.set_ylim(height, 0)  # SVG coordinates: y grows downwards
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        text = {"family": MPL_FONT, "size": 12 * PX, "ha": "center"}
+        if hl.caption:
+            ax.text(width / 2, LINE_HEIGHT * 1.3, hl.caption, weight="bold", va="baseline", **text)
+
+        labels_at = self.label_positions()
+        for i, points in enumerate(self.routes()):
+            state = "active" if i in hl.active_edges else "done" if i in hl.done_edges else "idle"
+            vertices, codes = [(points[0][0] + shift, points[0][1] + top)], [MplPath.MOVETO]
+            for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+                mid = (y0 + y1) / 2 + top
+                vertices += [(x0 + shift, mid), (x1 + shift, mid), (x1 + shift, y1 + top)]
+                codes += [MplPath.CURVE4] * 3
+            ax.add_patch(FancyArrowPatch(path=MplPath(vertices, codes), arrowstyle="-|>",
+                                         mutation_scale=12, color=EDGE[state],
+                                         lw=(2.5 if state == "active" else 1.5) * PX))
+            if i in hl.edge_labels:
+                x, y = labels_at[i]
+                ax.text(x + shift, y + top, hl.edge_labels[i],
+                        va="center", color=EDGE[state], zorder=4,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": EDGE[state]},
+                        **text)
+
+        for node in self.graph.nodes:
+            w, h = self.sizes[node.id]
+            x = self.layout.x[node.id] + shift
+            y = self.layout.y[node.id] + top
+            state = "active" if node.id in hl.active else "done" if node.id in hl.done else "idle"
+            ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h,
+                                        boxstyle="round,pad=0,rounding_size=7", zorder=2,
+                                        fc=FILL[node.kind], ec=STROKE[state],
+                                        lw=(3 if state == "active" else 1.2) * PX))
+            for k, line in enumerate(_text_of(node, hl)):
+                muted = k == 1 and node.label and node.kind != "output"
+                ax.text(x, y - h / 2 + PAD_Y + LINE_HEIGHT * (k + 0.75), line, va="baseline",
+                        weight="bold" if k == 0 else "normal",
+                        style="italic" if muted else "normal",
+                        color="#444" if muted else "black", zorder=3, **text)
+        return ax
 
     def __repr__(self) -> str:
         return (f"<GraphDrawing: {len(self.graph.nodes)} nodes, "
@@ -257,3 +314,16 @@ class GraphDrawing:
                        f"{escape(text)}</text></g>")
         out.append("</g>")
         return out
+
+
+def draw_graph(
+    tensor: Any, *, show_grad: bool = True, names: Mapping[str, Any] | None = None
+) -> GraphDrawing:
+    """Draw the autograd graph behind ``tensor`` as SVG (shown inline in Jupyter; no Graphviz).
+
+    Every ``grad_fn`` node shows its PyTorch name; the leaves show their values (or shape) and,
+    with ``show_grad``, their ``.grad``. ``names`` maps names to tensors (e.g. ``{"w": w}``) to
+    label them. Returns a ``GraphDrawing``: ``.svg`` is the text, ``.save(path)`` writes it,
+    ``.graph`` holds the nodes and edges.
+    """
+    return GraphDrawing(build_graph(tensor, show_grad=show_grad, names=names))

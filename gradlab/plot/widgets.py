@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import gradlab
+from gradlab.optim import SGD, Adam
 from gradlab.plot._convert import to_vector
 from gradlab.plot.data import fit_order, scatter_data
 from gradlab.plot.style import COLORS, plain_log_scale
@@ -30,8 +32,6 @@ OPTIMIZERS = ("SGD", "SGD + momentum", "Adam")
 
 def make_optimizer(name: str, params: Sequence[Any], lr: float) -> Any:
     """The ``gradlab.optim`` optimizer called ``name`` (one of ``OPTIMIZERS``) over ``params``."""
-    from gradlab.optim import SGD, Adam
-
     if name == "SGD":
         return SGD(params, lr=lr)
     if name == "SGD + momentum":
@@ -63,8 +63,6 @@ def fit_line(
     init: tuple[float, float] = (0.0, 0.0),
 ) -> FitResult:
     """Fit ``y ≈ w * X + b`` by mean squared error with a gradlab optimizer; stop if it diverges."""
-    import gradlab
-
     x = gradlab.tensor(to_vector(X, "X"), dtype=gradlab.float32)
     target = gradlab.tensor(to_vector(y, "y"), dtype=gradlab.float32)
     w = gradlab.tensor(float(init[0]), requires_grad=True)
@@ -113,7 +111,7 @@ def picture_box() -> type:
     the PNG of its ``.image`` widget). A notebook stores it, so viewers without the widget's
     live state (an unrun or untrusted notebook, GitHub, nbconvert's HTML) show a plot instead
     of ``VBox(children=...)``."""
-    import ipywidgets as widgets
+    import ipywidgets as widgets  # optional dependency, loaded on first use
 
     class PictureVBox(widgets.VBox):
         def picture(self) -> bytes | None:
@@ -141,6 +139,7 @@ def interactive_fit(
     Returns the widget (an ``ipywidgets.VBox``); its ``.result`` is the last ``FitResult`` and
     ``.figure`` the matplotlib Figure it draws on.
     """
+    # optional dependencies, loaded on first use (the course extra; see plot/__init__)
     import ipywidgets as widgets
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

@@ -1,9 +1,13 @@
 """The package's imports run one way, bottom to top (docs/architecture.md): numerics, Tensor,
-autograd, ops, nn/optim, plot/grading; and no module of the core imports inside a function."""
+autograd, ops, nn/optim, plot/grading; no two modules import each other (directly or round a
+circle); no module of the core imports inside a function, and every import inside a function
+elsewhere says why in a comment (``lazy``: for start-up time; ``optional``: a dependency
+gradlab's core does not need)."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,8 +49,13 @@ def modules() -> list[tuple[str, Path]]:
     return found
 
 
+MODULES = dict(modules())
+
+
 def imported(node: ast.AST, module: str, is_package: bool) -> list[str]:
-    """The gradlab modules an import statement loads (``from gradlab import x`` is gradlab.x)."""
+    """The gradlab modules an import statement loads: ``from gradlab.nn import init`` is
+    gradlab.nn.init (a module), ``from gradlab.nn import Module`` is gradlab.nn (the package),
+    ``from gradlab import x`` is gradlab.x."""
     if isinstance(node, ast.Import):
         return [a.name for a in node.names if a.name.startswith("gradlab")]
     if isinstance(node, ast.ImportFrom):
@@ -56,7 +65,10 @@ def imported(node: ast.AST, module: str, is_package: bool) -> list[str]:
             base = ".".join(parent[: len(parent) - node.level + 1] + ([base] if base else []))
         if base == "gradlab":
             return [f"gradlab.{a.name}" for a in node.names]
-        return [base] if base.startswith("gradlab") else []
+        if not base.startswith("gradlab"):
+            return []
+        return sorted({f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base
+                       for a in node.names})
     return []
 
 
@@ -99,3 +111,93 @@ def test_import_gradlab_loads_no_plotting_library() -> None:
             "'gradlab.grading', 'gradlab.nn', 'gradlab.optim') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _module_of(target: str) -> str:
+    """The module a dotted import target names, or holds (``gradlab.tensor.Tensor`` -> tensor)."""
+    while target not in MODULES and "." in target:
+        target = target.rsplit(".", 1)[0]
+    return target
+
+
+def _cycle_from(graph: dict[str, set[str]]) -> list[str] | None:
+    """One circle of imports in ``graph`` (module -> modules it imports), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in sorted(graph):
+        if start in state:
+            continue
+        path, stack = [start], [iter(sorted(graph[start]))]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph.get(nxt, ()))))
+    return None
+
+
+def test_no_modules_import_each_other_at_top_level() -> None:
+    """A circle of imports (a imports b imports a) works only in one import order: gradlab's
+    modules, packages included, form none (``if TYPE_CHECKING:`` imports do not count)."""
+    graph: dict[str, set[str]] = {}
+    for module, path in [("gradlab", PACKAGE / "__init__.py"), *MODULES.items()]:
+        tree = ast.parse(path.read_text())
+        graph[module] = {_module_of(target) for node in top_level_imports(tree)
+                         for target in imported(node, module, path.name == "__init__.py")}
+        graph[module].discard(module)
+    assert _cycle_from(graph) is None, " -> ".join(_cycle_from(graph))
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    assert _cycle_from({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert _cycle_from({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+WHY = re.compile(r"#.*\b(lazy|optional)\b", re.IGNORECASE)
+
+
+def unexplained_imports_in_functions(source: str) -> list[str]:
+    """Each import inside a function whose reason is not given by a comment: on one of its
+    lines, or on the comment line just above it (or above the imports it follows)."""
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    found = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(fn):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            said = lines[node.lineno - 1: node.end_lineno]
+            above = node.lineno - 2
+            while above >= 0 and re.match(r"\s*(import |from \S+ import )", lines[above]):
+                above -= 1  # a block of imports shares the comment above its first line
+            while above >= 0 and lines[above].lstrip().startswith("#"):
+                said.append(lines[above])
+                above -= 1
+            if not any(WHY.search(line) for line in said):
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=lambda v: str(v))
+def test_every_import_inside_a_function_says_why(module: str, path: Path) -> None:
+    """An import inside a function is there for start-up time (``# lazy: ...``) or because it
+    loads an optional dependency (``# optional ...``), never to dodge a circle of imports."""
+    unexplained = unexplained_imports_in_functions(path.read_text())
+    assert not unexplained, f"{module} imports inside a function without saying why: {unexplained}"
+
+
+def test_an_unexplained_import_in_a_function_is_found() -> None:
+    source = ("def f():\n    import json\n\n"
+              "def g():\n    import matplotlib  # optional dependency, loaded on first use\n\n"
+              "def h():\n    # lazy: slow\n    import os\n    from sys import path\n"
+              "\ndef k():\n    # a comment that gives no reason\n    import re\n")
+    assert unexplained_imports_in_functions(source) == ["line 2: import json",
+                                                        "line 14: import re"]

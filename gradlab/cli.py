@@ -10,9 +10,9 @@ from pathlib import Path
 from gradlab.grading.assign import assign, check_exercises
 from gradlab.grading.batch import grade
 from gradlab.grading.bubblewrap import IsolationUnavailable
-from gradlab.grading.escape import visible
 from gradlab.grading.limits import Limits, parse_size
 from gradlab.grading.spec import AuthoringError
+from gradlab.grading.submissions import visible
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from gradlab import _mt19937 as _k
-from gradlab._layout import memory_order
 from gradlab._mt19937 import MT19937, STATE_BYTES, read_normal_cache, write_normal_cache
+from gradlab._size import memory_order
 
 DEFAULT_SEED = 67280421310721  # c10::detail::default_rng_seed_val: a new Generator() starts here
 _U64 = (1 << 64) - 1

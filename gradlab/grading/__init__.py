@@ -49,7 +49,7 @@ _LAZY = {
     "grade": "batch", "grade_notebook": "batch", "grade_submission": "batch",
     "Assignment": "assignment", "load_assignment": "assignment", "find_solution": "assignment",
     "Limits": "limits", "find_submissions": "submissions", "read_submission": "submissions",
-    "InvalidNotebook": "submissions", "compute_references": "reference",
+    "InvalidNotebook": "submissions", "compute_references": "results",
 }
 
 __all__ = ["check", "check_all", "clear_results", "summary", "register_diagnosis",

@@ -12,9 +12,16 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from .assignment import ROLE_ANSWER, ROLE_CHECK, parse_assignment, read_notebook, source_of
+from .assignment import (
+    ROLE_ANSWER,
+    ROLE_CHECK,
+    assignment_id,
+    exercise_stem,
+    parse_assignment,
+    read_notebook,
+    source_of,
+)
 from .checkdata import pack, spec_to_data
-from .names import assignment_id, exercise_stem
 from .spec import solution_regions
 
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError")

@@ -27,8 +27,7 @@ from .gradebook import Gradebook
 from .kernel import CRASHED
 from .limits import Limits
 from .planner import plan_submission
-from .reference import compute_references
-from .results import grader_error, invalid_record, score_submission
+from .results import compute_references, grader_error, invalid_record, score_submission
 from .submissions import InvalidNotebook, Submission, find_submissions
 
 

@@ -4,6 +4,12 @@ Each submission is matched to a learner id from its file or folder name (Canvas,
 Blackboard download names are recognised). Reading is strict and explains itself: corrupt or
 truncated JSON, a file that is not a notebook, or a notebook format other than 4 is reported
 with the reason instead of stopping the batch.
+
+Learners write the file names and the messages: ``visible`` makes such text safe to show. Sent
+raw to a terminal, ESC starts escape sequences (colours, cursor moves, OSC 52 writes the
+clipboard); in a gradebook, an undecodable byte cannot even be encoded. ``visible`` keeps
+ordinary text (accents, CJK) as it is and writes everything else as a Python-style escape
+(``\\x1b``, ``\\u202e``).
 """
 
 from __future__ import annotations
@@ -13,13 +19,13 @@ import json
 import os
 import re
 import stat
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .escape import visible
-from .names import assignment_id
+from .assignment import assignment_id
 from .zips import IGNORED_PARTS, MAX_NOTEBOOK_BYTES, extract_zip, file_kind
 
 LMS_PATTERNS = (
@@ -31,6 +37,26 @@ LMS_PATTERNS = (
     re.compile(r"^.+?_(?P<learner>[^_]+)_attempt_\d{4}(?:-\d\d){5}(?:_.+)?$"),
 )
 MAX_CELLS = 10_000
+
+# control, format (bidi overrides), surrogate (undecodable bytes), private use, separators
+_HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters and undecodable bytes written as visible escapes."""
+    if text.isprintable() and text.isascii():
+        return text
+    return "".join(_escape(char) if unicodedata.category(char) in _HIDDEN else char
+                   for char in text)
 
 
 class InvalidNotebook(ValueError):

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
-from gradlab._layout import is_dense
+from gradlab._size import is_dense
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import record

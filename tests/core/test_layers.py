@@ -20,14 +20,14 @@ PACKAGE = Path(__file__).resolve().parents[2] / "gradlab"
 LAYERS = [
     ("gradlab._numerics", 0), ("gradlab._dtype", 0), ("gradlab._size", 0),
     ("gradlab._mt19937", 0), ("gradlab.random", 0), ("gradlab._tensor_str", 0),
-    ("gradlab._state", 0), ("gradlab._layout", 0), ("gradlab._hints", 0), ("gradlab._device", 0),
+    ("gradlab._state", 0), ("gradlab._hints", 0), ("gradlab._device", 0),
     ("gradlab.tensor", 1),
     ("gradlab.autograd", 2),
     ("gradlab.ops", 3), ("gradlab._tensor_methods", 3),
     ("gradlab.plot", 5), ("gradlab.grading", 5), ("gradlab.cli", 5),
 ]
 CORE = ("gradlab._numerics", "gradlab._dtype", "gradlab._size", "gradlab._mt19937",
-        "gradlab._state", "gradlab._layout", "gradlab._device", "gradlab.random",
+        "gradlab._state", "gradlab._device", "gradlab.random",
         "gradlab._tensor_str",
         "gradlab.tensor", "gradlab.autograd", "gradlab.ops", "gradlab._tensor_methods")
 

@@ -23,7 +23,7 @@ from gradlab.grading import kernel as kernel_module
 from gradlab.grading.kernel import FORGED, _Watch
 from gradlab.grading.plan import MAX_CHECK_CELL, layout
 from gradlab.grading.planner import plan_submission
-from gradlab.grading.reference import compute_references, expected_value
+from gradlab.grading.results import compute_references, expected_value
 from gradlab.grading.score import score_check
 from gradlab.grading.spec import CheckSpec
 from gradlab.grading.submissions import InvalidNotebook

@@ -14,8 +14,7 @@ from support import GRADING_FIXTURES as FIXTURES
 
 from gradlab.cli import main
 from gradlab.grading import Limits, grade, grade_notebook
-from gradlab.grading.escape import visible
-from gradlab.grading.submissions import find_submissions
+from gradlab.grading.submissions import find_submissions, visible
 from gradlab.grading.zips import extract_zip
 
 CORRECT = FIXTURES / "submissions" / "correct.ipynb"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from gradlab.grading import assign, find_solution
-from gradlab.grading.names import assignment_id, exercise_stem
+from gradlab.grading.assignment import assignment_id, exercise_stem
 
 
 @pytest.mark.parametrize("stem, expected", [

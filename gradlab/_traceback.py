@@ -1,14 +1,22 @@
-"""Errors end at the learner's line: in IPython and Jupyter, tracebacks leave out gradlab's own
-frames, as PyTorch's (raised from C++) show none of its internals.
+"""Errors as the learner sees them: in the learner's names, ending at the learner's line.
 
-``install()`` runs when gradlab is imported inside IPython: it registers one handler for
-exceptions that drops every frame of a file inside the gradlab package, from the traceback and
-from the exceptions it chains, then lets IPython show the rest as usual. An error raised in the
-learner's own code (a callback or ``forward`` that gradlab called) keeps the learner's frames.
-Plain Python is untouched and prints complete tracebacks.
+Names: an error a learner is shown names gradlab the way the learner imported it. After
+``import gradlab as torch`` the hint says ``torch.no_grad()``, as the learner's own code does,
+and ``gradlab.clamp: ...`` reads ``torch.clamp: ...`` as in PyTorch; otherwise gradlab's names
+stay. ``learner_alias`` finds the name once per error, when it is shown (errors are rare and
+the lookup is a few dictionary reads; nothing is paid while tensors compute): the global of the
+learner's main module (a notebook's namespace, a script) bound to the gradlab module, ``torch``
+first if several are. Both ways an uncaught error is shown, IPython's handler below and plain
+Python's ``sys.excepthook``, write the message so, and the exception keeps the rewritten
+message (``str(error)`` after it was shown says the same). Reprs are not messages: they keep
+gradlab's names (``gradlab.float32``), and so does an error the learner's code catches itself.
 
-The handler also writes gradlab's names in the error's message the way the learner imported
-gradlab (``torch.no_grad()`` after ``import gradlab as torch``; see ``_hints``).
+Frames: in IPython and Jupyter, tracebacks leave out gradlab's own frames, as PyTorch's (raised
+from C++) show none of its internals. ``install()`` runs when gradlab is imported: inside
+IPython it registers one handler for exceptions that drops every frame of a file inside the
+gradlab package, from the traceback and from the exceptions it chains, then lets IPython show
+the rest as usual. An error raised in the learner's own code (a callback or ``forward`` that
+gradlab called) keeps the learner's frames. Plain Python prints complete tracebacks.
 
 To study the engine, set the environment variable ``GRADLAB_FULL_TRACEBACK=1`` (in a notebook:
 ``%env GRADLAB_FULL_TRACEBACK=1``): every frame is shown again, from the next error on.
@@ -17,17 +25,40 @@ To study the engine, set the environment variable ``GRADLAB_FULL_TRACEBACK=1`` (
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from gradlab._hints import in_learner_names
-
-__all__ = ["install", "learner_traceback", "FULL_TRACEBACK_VARIABLE"]
+__all__ = ["install", "learner_traceback", "learner_alias", "in_learner_names",
+           "FULL_TRACEBACK_VARIABLE"]
 
 FULL_TRACEBACK_VARIABLE = "GRADLAB_FULL_TRACEBACK"
 PACKAGE = str(Path(__file__).resolve().parent) + os.sep
+_QUALIFIED = re.compile(r"\bgradlab\.(?=[A-Za-z_])")
+
+
+def learner_alias() -> str:
+    """The name the learner's main module gives gradlab: ``torch``, ``gradlab``, or another."""
+    gradlab = sys.modules.get("gradlab")
+    namespace = getattr(sys.modules.get("__main__"), "__dict__", {})
+    if gradlab is None:
+        return "gradlab"
+    for name in ("torch", "gradlab"):  # the usual cases: two dictionary reads
+        if namespace.get(name) is gradlab:
+            return name
+    names = [name for name, value in list(namespace.items())
+             if value is gradlab and not name.startswith("_")]
+    return names[0] if names else "gradlab"
+
+
+def in_learner_names(text: str) -> str:
+    """``text`` with each ``gradlab.<name>`` written ``<alias>.<name>`` (see ``learner_alias``)."""
+    if "gradlab." not in text:
+        return text
+    alias = learner_alias()
+    return text if alias == "gradlab" else _QUALIFIED.sub(alias + ".", text)
 
 
 def _inside_gradlab(tb: TracebackType) -> bool:
@@ -89,10 +120,19 @@ def _show(shell: Any, etype: type, value: BaseException, tb: TracebackType | Non
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
 
+def _excepthook(etype: type, value: BaseException, tb: TracebackType | None) -> None:
+    """Plain Python's uncaught errors: the message in the learner's names, every frame kept."""
+    _speak_learner_names(value)
+    sys.__excepthook__(etype, value, tb)
+
+
 def install() -> bool:
-    """Register the handler with the running IPython shell, if any (and if no other custom
-    handler is set). Returns whether it is installed."""
+    """Show errors the learner's way: register the handler with the running IPython shell, if
+    any (and if no other custom handler is set), else plain Python's ``sys.excepthook`` (if no
+    one replaced the default). Returns whether the IPython handler is installed."""
     if "IPython" not in sys.modules:
+        if sys.excepthook is sys.__excepthook__:
+            sys.excepthook = _excepthook
         return False
     try:
         from IPython import get_ipython  # optional dependency (only imported if running)

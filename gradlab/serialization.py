@@ -206,8 +206,9 @@ def load(f: FileLike, map_location: Any = None, pickle_module: Any = None, *,
         if STRUCTURE not in names:
             if any(name.endswith("/data.pkl") for name in names):
                 raise RuntimeError(
-                    "gradlab.load: this file was written by torch.save; gradlab reads only files "
-                    "written by gradlab.save, which never contain pickled code.\nHint: in "
+                    "gradlab.load: this file was written by PyTorch's torch.save, whose files "
+                    "hold pickled code; gradlab reads only the files its own save writes, which "
+                    "never do.\nHint: in "
                     "PyTorch, save the tensors' values (e.g. {k: v.numpy() for k, v in "
                     "sd.items()} with numpy.savez) and build gradlab tensors from them.")
             raise _corrupt("no gradlab/structure.json")

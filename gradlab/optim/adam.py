@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab.optim._flat import FlatMoments
 from gradlab.optim.optimizer import (
     Optimizer,
     addcdiv_,
@@ -83,36 +84,75 @@ class Adam(Optimizer):
         for group in self.param_groups:
             lr, (beta1, beta2) = scalar(group["lr"]), map(scalar, group["betas"])
             wd, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
-            for p in self._with_grad(group):
-                state = self._state(p, amsgrad)
-                g = p.grad._data
-                if group["maximize"]:
-                    g = -g
-                step_t = state["step"]
-                step_t._data += 1
-                if wd != 0:
+            params = self._with_grad(group)
+            flat = self._flat(group, params, amsgrad)
+            if flat is None:
+                for p in params:
+                    self._update(p, self._state(p, amsgrad), group, lr, beta1, beta2)
+                continue
+            for p, view in zip(params, flat.grads):
+                np.copyto(view, p.grad._data)
+            if group["maximize"]:
+                np.negative(flat.grad, out=flat.grad)
+            if wd != 0:
+                for p, view in zip(params, flat.grads):
                     if group["decoupled_weight_decay"]:
                         mul_(p, 1 - lr * wd)
                     else:
-                        g = fma(cast(wd, g), p._data, g)
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                lerp_(exp_avg, g, 1 - beta1)
-                mul_(exp_avg_sq, beta2)
-                addcmul_(exp_avg_sq, g, g, 1 - beta2)
-                step = step_t.item()
-                bias_correction1 = 1 - beta1**step
-                bias_correction2 = 1 - beta2**step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = bias_correction2**0.5
-                second = exp_avg_sq._data
-                if amsgrad:
-                    second = state["max_exp_avg_sq"]._data
-                    np.maximum(second, exp_avg_sq._data, out=second)
-                denom = np.sqrt(second)
-                denom /= cast(bias_correction2_sqrt, g)
-                denom += cast(eps, g)
-                addcdiv_(p, exp_avg._data, denom, -step_size)
+                        fma(cast(wd, view), p._data, view, out=view)
+            flat.step(params, lr, beta1, beta2, eps, amsgrad)
         return loss
+
+    def _flat(self, group: dict[str, Any], params: list[Tensor],
+              amsgrad: bool) -> FlatMoments | None:
+        """The group's moments in flat buffers, made on the first step of float32 parameters;
+        ``None`` when the per-parameter update must run (other dtypes, replaced state...)."""
+        cache = self.__dict__.setdefault("_flat_moments", {})
+        hit = cache.get(id(group))
+        if hit is not None and hit[0] is group and hit[1].owns(params, self.state, amsgrad):
+            return hit[1]
+        if not params or any(p._data.dtype != np.float32 or p.grad._data.dtype != np.float32
+                             or self.state.get(p) for p in params):
+            return None
+        flat = FlatMoments(params, amsgrad)
+        for p, state in zip(params, flat.states):
+            self.state[p] = state
+        cache[id(group)] = (group, flat)
+        return flat
+
+    def _update(self, p: Tensor, state: dict[str, Any], group: dict[str, Any], lr: float,
+                beta1: float, beta2: float) -> None:
+        """One parameter's update, kernel by kernel as PyTorch runs it."""
+        wd, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
+        g = p.grad._data
+        if group["maximize"]:
+            g = -g
+        step_t = state["step"]
+        step_t._data += 1
+        step_t._vc[0] += 1
+        if wd != 0:
+            if group["decoupled_weight_decay"]:
+                mul_(p, 1 - lr * wd)
+            else:
+                g = fma(cast(wd, g), p._data, g)
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        lerp_(exp_avg, g, 1 - beta1)
+        mul_(exp_avg_sq, beta2)
+        addcmul_(exp_avg_sq, g, g, 1 - beta2)
+        step = step_t.item()
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+        second = exp_avg_sq._data
+        if amsgrad:
+            most = state["max_exp_avg_sq"]
+            second = np.maximum(most._data, second, out=most._data)
+            most._vc[0] += 1
+        denom = np.sqrt(second)
+        denom /= cast(bias_correction2_sqrt, g)
+        denom += cast(eps, g)
+        addcdiv_(p, exp_avg._data, denom, -step_size)
 
 
 class AdamW(Adam):

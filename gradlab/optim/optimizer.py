@@ -306,12 +306,11 @@ def lerp_(t: Tensor, end: np.ndarray, weight: float) -> None:
     """``t.lerp_(end, weight)``: PyTorch's two-sided formula, each side one rounding."""
     d = t._data
     w = cast(weight, d)
-    diff = end - d
+    diff = np.asarray(end - d)
     if abs(w) < 0.5:
         fma(w, diff, d, out=d)
-    else:
-        np.negative(diff, out=diff)
-        fma(1 - w, diff, end, out=d)
+    else:  # (w - 1) * (end - self) + end, as PyTorch's vectorised kernel
+        fma(w - 1, diff, end, out=d)
     _bump(t)
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from gradlab._numerics import cpu, order, plans
 from gradlab._numerics import summation as _sum
-from gradlab._numerics.summation import torch_mean, torch_sum
+from gradlab._numerics.summation import column_sum, torch_mean, torch_sum
 
 F32 = np.float32
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
@@ -474,6 +474,44 @@ def test_dtype_argument_matches_pytorch(torch):
         if expected.tobytes() != got.tobytes() or expected.shape != got.shape:
             mismatches.append((x.shape, x.strides, x.dtype, axis, keepdims, mean))
     assert not mismatches, f"{len(mismatches)}/200 differ, e.g. {mismatches[:5]}"
+
+
+COLUMN_SHAPES = [(rows, cols) for rows in (2, 3, 17, 64, 255, 256, 257, 1000, 4100)
+                 for cols in (2, 3, 5, 8, 9, 31, 32, 33, 40, 64, 100)]
+
+
+def test_column_sums_are_the_general_sum_over_rows():
+    """The bias-gradient fast path adds in the same order as the general replay."""
+    rng = np.random.default_rng(3)
+    for rows, cols in COLUMN_SHAPES:
+        for dtype in (F32, np.float64):
+            x = make_data((rows, cols), rng.integers(1 << 30), dtype)
+            assert column_sum(x).tobytes() == torch_sum(x, 0).tobytes(), (rows, cols, dtype)
+
+
+def test_sequential_sums_never_use_numpys_pairwise_order():
+    """numpy adds pairwise when the summed axis is its innermost loop; ``_seq`` must not."""
+    rng = np.random.default_rng(4)
+    for shape, transpose in [((16, 16, 64), False), ((40, 3), False), ((300, 40), True),
+                             ((50, 1), False), ((2, 9, 2), False), ((30, 17), True)]:
+        a = make_data(shape, rng.integers(1 << 30), F32)
+        a = a.swapaxes(-1, -2) if transpose else a
+        expected = a[..., 0, :].copy()
+        for i in range(1, a.shape[-2]):
+            expected = expected + a[..., i, :]
+        assert order._seq(a).tobytes() == expected.tobytes(), (shape, transpose)
+
+
+@pytest.mark.parity
+def test_column_sums_match_pytorch(torch):
+    rng = np.random.default_rng(5)
+    mismatches = []
+    for rows, cols in COLUMN_SHAPES:
+        for dtype in (F32, np.float64):
+            x = make_data((rows, cols), rng.integers(1 << 30), dtype)
+            if column_sum(x).tobytes() != torch.from_numpy(x).sum(0).numpy().tobytes():
+                mismatches.append((rows, cols, dtype))
+    assert not mismatches
 
 
 @pytest.mark.parity

@@ -119,6 +119,73 @@ def test_linear_graph_and_values_equal_pytorchs(shape, bias):
         np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("batch, sizes", [(256, (32, 64)), (7, (3, 40)), (300, (5, 3)),
+                                         (64, (8, 1)), (33, (1, 9))])
+def test_linear_gradients_equal_pytorchs_bit_for_bit_where_no_blas_product_is_involved(
+        batch, sizes):
+    """With the same upstream gradient R (loss = (out * R).sum()), the bias gradient is
+    PyTorch's column sum of R to the bit; a product over one term (in_features or
+    out_features of 1) is plain multiplication, signed zeros included; products over more
+    terms run in numpy's BLAS, not MKL, so they agree to rounding. The weight's gradient is
+    contiguous, as in PyTorch."""
+    rng = np.random.default_rng(batch)
+    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    x[::3, 0] = 0
+    r = rng.standard_normal((batch, sizes[1])).astype(np.float32)
+    w = rng.standard_normal((sizes[1], sizes[0])).astype(np.float32)
+    w[0, ::2] = 0
+    grads = []
+    for lib in (torch, gradlab):
+        layer = lib.nn.Linear(*sizes)
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor(w))
+        xt = lib.tensor(x, requires_grad=True)
+        (layer(xt) * lib.tensor(r)).sum().backward()
+        grads.append((layer.bias.grad, layer.weight.grad, xt.grad))
+    (tb, tw, tx), (gb, gw, gx) = grads
+    assert gb.numpy().tobytes() == tb.numpy().tobytes()
+    assert gw.is_contiguous() and tw.is_contiguous()
+    for ours, theirs, terms in ((gw, tw, batch), (gx, tx, sizes[1])):
+        if terms == 1:
+            assert ours.numpy().tobytes() == theirs.numpy().tobytes()
+        else:
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_linear_with_one_input_feature_gives_pytorchs_output_and_bias_grad_bit_for_bit():
+    """Linear(1, n) multiplies without a matrix product, so its output (signed zeros
+    included) and its bias gradient are PyTorch's exactly; the weight's gradient sums over
+    the batch in BLAS, so it agrees to rounding."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((50, 1)).astype(np.float32)
+    x[::4] = -0.0
+    results = []
+    for lib in (torch, gradlab):
+        lib.manual_seed(3)
+        layer = lib.nn.Linear(1, 5)
+        xt = lib.tensor(x, requires_grad=True)
+        out = layer(xt)
+        (out ** 2).mean().backward()
+        results.append([a.detach().numpy() for a in (out, layer.bias.grad, layer.weight.grad)])
+    (tout, tb, tw), (gout, gb, gw) = results
+    assert gout.tobytes() == tout.tobytes() and gb.tobytes() == tb.tobytes()
+    np.testing.assert_allclose(gw, tw, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_gradient_equals_pytorchs_bit_for_bit_with_nan_inf_and_signed_zeros(dtype):
+    """Where the output is 0 the gradient is +0.0, even for an inf or nan upstream gradient;
+    elsewhere it is the upstream gradient itself, -0.0 and nan included."""
+    x = np.array([[-1.0, 0.0, -0.0, 2.0, np.nan, 3.0, -4.0, 5.0]] * 2, dtype=dtype)
+    r = np.array([[np.inf, np.nan, -1.0, -0.0, 2.0, np.nan, -np.inf, -3.0]] * 2, dtype=dtype)
+    grads = []
+    for lib in (torch, gradlab):
+        xt = lib.tensor(x, requires_grad=True)
+        lib.nn.functional.relu(xt).backward(lib.tensor(r))
+        grads.append(xt.grad.numpy().tobytes())
+    assert grads[0] == grads[1]
+
+
 def loss_cases(rng: np.random.Generator):
     x = rng.standard_normal((6, 4)).astype(np.float32)
     y = rng.standard_normal((6, 4)).astype(np.float32)

@@ -157,3 +157,65 @@ def test_schedules_equal_pytorchs(make):
             seen.append(scheduler.get_last_lr())
         rates.append(seen)
     assert rates[0] == rates[1]
+
+
+ADAM_CONFIGS = [(n, o) for n, o in CONFIGS if n in ("Adam", "AdamW")]
+
+
+@pytest.mark.parametrize("name, options", ADAM_CONFIGS,
+                         ids=[i for i, (n, _) in zip(IDS, CONFIGS) if n in ("Adam", "AdamW")])
+def test_adam_steps_equal_pytorchs_bit_for_bit_except_where_sqrt_differs(name, options):
+    """From the same parameters, state and gradients (wild ones: zeros, 60 binades, subnormal
+    moments), each step gives PyTorch's moments bit for bit, and its parameters wherever
+    PyTorch's float32 sqrt (MKL's, not always correctly rounded) agrees with numpy's."""
+    rng = np.random.default_rng(7)
+    shapes = [(40, 33), (33,), (5, 1), ()]
+    start = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    libs = []
+    for lib, optimizers in ((torch, torch.optim), (gradlab, goptim)):
+        params = [lib.tensor(a, requires_grad=True) for a in start]
+        libs.append((lib, params, getattr(optimizers, name)(params, **options)))
+    (_, tparams, topt), (_, gparams, gopt) = libs
+    for step in range(12):
+        grads = [np.asarray(rng.standard_normal(s) * np.exp(rng.uniform(-30, 30, s)),
+                            dtype=np.float32) for s in shapes]
+        if step == 4:
+            grads[0][:5] = 0
+        for lib, params, optimizer in libs:
+            for p, g in zip(params, grads):
+                p.grad = lib.tensor(g)
+            optimizer.step()
+        for tp, gp in zip(tparams, gparams):
+            tstate, gstate = topt.state[tp], gopt.state[gp]
+            assert list(gstate) == list(tstate)
+            for key, value in tstate.items():
+                assert np.array_equal(gstate[key].numpy().view(np.uint32),
+                                      value.numpy().view(np.uint32)), key
+            second = tstate.get("max_exp_avg_sq", tstate["exp_avg_sq"])
+            same_sqrt = torch.sqrt(second).numpy() == np.sqrt(second.numpy())
+            ours, theirs = gp.detach().numpy(), tp.detach().numpy()
+            assert np.array_equal(ours[same_sqrt].view(np.uint32),
+                                  theirs[same_sqrt].view(np.uint32))
+            np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7)
+            with gradlab.no_grad():  # carry on from PyTorch's parameters
+                gp.copy_(gradlab.tensor(theirs))
+
+
+@pytest.mark.parametrize("betas, state, value, grad", [
+    ((0.625, 0.999), "exp_avg", -(2.0**-70), 1 + 2.0**-23),
+    ((0.9, 0.75 - 2.0**-24), "exp_avg_sq", (2**22 + 4) * 2.0**-149, 2.0**-74 * (1 - 2.0**-23)),
+], ids=["lerp-tie", "addcmul-subnormal-tie"])
+def test_adam_rounds_float32_ties_once_like_pytorch(betas, state, value, grad):
+    """Sums that float64 would round onto a float32 tie: PyTorch's fused kernels round once."""
+    moments = []
+    for lib, optimizers in ((torch, torch.optim), (gradlab, goptim)):
+        p = lib.zeros(1, requires_grad=True)
+        optimizer = optimizers.Adam([p], lr=0.1, betas=betas)
+        p.grad = lib.zeros(1)
+        optimizer.step()
+        with lib.no_grad():
+            optimizer.state[p][state].copy_(lib.tensor([value]))
+        p.grad = lib.tensor([grad])
+        optimizer.step()
+        moments.append(optimizer.state[p][state].numpy().copy())
+    assert moments[0].view(np.uint32) == moments[1].view(np.uint32)

@@ -280,8 +280,11 @@ def pow(a: Tensor, exponent: Any) -> Tensor:
         return record(out, PowBackward1, (a, b), saved=(a, b), save_out=True)
     if a._data.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    quiet = not (isinstance(exponent, int) and exponent >= 0)  # the cases that can warn
-    _, out = _binary(np.power, a, exponent, "**", quiet=quiet)
+    if exponent == 2 and type(exponent) in (int, float) and a._data.dtype.kind == "f":
+        out = np.square(a._data)  # x * x, as PyTorch (and np.power, more slowly) computes it
+    else:
+        quiet = not (isinstance(exponent, int) and exponent >= 0)  # the cases that can warn
+        _, out = _binary(np.power, a, exponent, "**", quiet=quiet)
     return record(out, PowBackward0, (a,), saved=(a,), exponent=exponent)
 
 

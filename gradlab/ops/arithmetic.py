@@ -102,7 +102,7 @@ class SubBackward0(Node):
     alpha = 1  # set on the node only when sub was given another alpha
 
     def backward(self, g: Any) -> tuple:
-        if not self.needs(1):  # x - constant: the constant needs no gradient
+        if self.next_functions[1][0] is None:  # x - constant: no gradient for the constant
             return g, None
         return g, (-g * self.alpha if self.alpha != 1 else -g)
 
@@ -131,8 +131,8 @@ def rsub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
 
 class MulBackward0(Node):
     def backward(self, g: Any) -> tuple:
-        a, b = self.saved_tensors
-        return (g * b if self.needs(0) else None), (g * a if self.needs(1) else None)
+        a, b = self.saved_tensors  # each kept only when the other input wants its gradient
+        return (None if b is None else g * b), (None if a is None else g * a)
 
 
 def mul(a: Tensor, b: Any) -> Tensor:

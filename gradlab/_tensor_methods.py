@@ -66,12 +66,14 @@ def _binop(fn: Any, reflected: Any = None) -> tuple[Any, Any]:
     return forward, backward
 
 
-def _iop(fn: Any) -> Any:
+def _iop(fn: Any, ufunc: Any = None) -> Any:
     def method(self: Tensor, other: Any) -> Any:
         if not isinstance(other, _OPERANDS):
             other = _other(other)
             if other is NotImplemented:
                 return NotImplemented
+        if ufunc is not None:
+            return inplace.binary_inplace(self, fn, ufunc, other)
         return inplace.apply_inplace(self, fn, other)
 
     return method
@@ -162,9 +164,10 @@ def _install() -> None:
     for name, (fwd, rev) in OPERATORS.items():
         setattr(Tensor, name, fwd)
         setattr(Tensor, name.replace("__", "__r", 1), rev)
-    for name, fn in (("__iadd__", AR.add), ("__isub__", AR.sub), ("__imul__", AR.mul),
-                     ("__itruediv__", AR.div), ("__ipow__", AR.pow)):
-        setattr(Tensor, name, _iop(fn))
+    for name, fn, ufunc in (("__iadd__", AR.add, np.add), ("__isub__", AR.sub, np.subtract),
+                            ("__imul__", AR.mul, np.multiply), ("__itruediv__", AR.div, None),
+                            ("__ipow__", AR.pow, None)):
+        setattr(Tensor, name, _iop(fn, ufunc))
     for name, fn in (("__eq__", P.eq), ("__ne__", P.ne), ("__lt__", P.lt), ("__le__", P.le),
                      ("__gt__", P.gt), ("__ge__", P.ge)):
         setattr(Tensor, name, _binop(fn)[0])

@@ -102,6 +102,26 @@ def _dims(axis: Any, ndim: int) -> list[bool]:
 
 
 
+def _direct_sum(x: np.ndarray, axis: Any, keepdims: bool, count: int) -> np.ndarray | None:
+    """The sum (divided by ``count`` if not 0: a mean) when x's layout and dims are known to
+    add up in one run, else None: the fast path of ``torch_sum`` and ``torch_mean``."""
+    try:
+        hit = _direct.get((x.shape, x.strides, x.dtype.char, axis, keepdims))
+    except TypeError:  # an unhashable axis (a list)
+        return None
+    if hit is None:
+        return None
+    index, out_shape, zero = hit
+    token = quiet()  # torch gives inf/nan silently
+    try:  # [-1:] keeps an array: a numpy scalar reshaped here kept memory alive
+        total = np.add.accumulate(x.reshape(-1)[index])[-1:] + zero
+        if count:  # (a division without out=: numpy parses keywords slowly)
+            total = total / zero.dtype.type(count)
+    finally:
+        restore(token)
+    return total.reshape(out_shape)
+
+
 def torch_sum(
     x: np.ndarray,
     axis: int | tuple[int, ...] | None = None,
@@ -117,19 +137,9 @@ def torch_sum(
     if type(x) is not np.ndarray:
         x = np.asarray(x)
     if dtype is None:  # the course's sums: one output whose adds run in one known order
-        try:
-            hit = _direct.get((x.shape, x.strides, x.dtype.char, axis, keepdims))
-        except TypeError:  # an unhashable axis (a list)
-            hit = None
-        if hit is not None:
-            index, out_shape, zero = hit
-            # [-1:] keeps an array: a numpy scalar reshaped here kept memory alive
-            token = quiet()  # torch gives inf/nan silently
-            try:
-                total = np.add.accumulate(x.reshape(-1)[index])[-1:] + zero
-            finally:
-                restore(token)
-            return total.reshape(out_shape)
+        total = _direct_sum(x, axis, keepdims, 0)
+        if total is not None:
+            return total
         if (axis is None and x.flags.c_contiguous and x.dtype.char in "fd"
                 and _TRACE_LIMIT < x.size  # smaller sums replay a recorded plan
                 and (x.size < _GRAIN_SIZE or cpu.get_num_threads() == 1)):
@@ -247,6 +257,10 @@ def torch_mean(
         )
     if axis is None:
         count = x.size
+        if dtype is None and count:
+            total = _direct_sum(x, None, keepdims, count)
+            if total is not None:
+                return total
     else:
         reduced = _dims(axis, x.ndim)
         count = math.prod([n for n, r in zip(x.shape, reduced) if r])

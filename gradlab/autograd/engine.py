@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import warnings
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,8 @@ def sum_to(g: Any, shape: tuple, node: Node | None = None, index: int = 0) -> An
     gshape = g.shape
     lead = len(gshape) - len(shape)
     if not shape:  # a 0-d tensor broadcast to g's shape: every dim is summed
+        if lead and type(g) is np.ndarray and g.dtype.kind == "f":
+            return torch_sum(g)  # the order of sum(dims, keepdim=True) then a view to ()
         axes: tuple = tuple(range(lead))
     else:
         if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])):
@@ -70,26 +73,30 @@ def _cast(g: Any, np_dtype: np.dtype) -> Any:
 
 
 def _dependencies(roots: list[Node], capture: list | None) -> tuple[dict, set | None]:
-    """For each reachable node, how many edges bring it gradients (an iterative DFS).
+    """For each reachable node, ``[edges still to bring it gradients, gradients so far]``
+    (an iterative DFS counts the edges).
 
     With ``capture`` (``autograd.grad``), only nodes from which a captured edge can be reached
     are counted: the rest of the graph is not run at all.
     """
-    deps: dict[Node, int] = {}
-    parents: dict[Node, list[Node]] = {}
-    seen, stack = set(roots), list(roots)
+    pending = {n: [0, [None] * len(n._meta)] for n in roots}  # also the set of nodes seen
+    stack = list(roots)
     while stack:
-        node = stack.pop()
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                entry = pending.get(nxt)
+                if entry is None:
+                    pending[nxt] = [1, [None] * len(nxt._meta)]
+                    stack.append(nxt)
+                else:
+                    entry[0] += 1
+    if capture is None:
+        return pending, None
+    parents: dict[Node, list[Node]] = {}
+    for node in pending:
         for nxt, _ in node.next_functions:
             if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if capture is not None:
-                    parents.setdefault(nxt, []).append(node)
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-    if capture is None:
-        return deps, None
+                parents.setdefault(nxt, []).append(node)
     needed = {n for n, _ in capture}
     stack = list(needed)
     while stack:
@@ -97,8 +104,9 @@ def _dependencies(roots: list[Node], capture: list | None) -> tuple[dict, set | 
             if p not in needed:
                 needed.add(p)
                 stack.append(p)
-    deps = {c: sum(1 for p in parents[c] if p in needed) for c in parents if c in needed}
-    return deps, needed
+    for node, entry in pending.items():
+        entry[0] = sum(1 for p in parents.get(node, ()) if p in needed)
+    return pending, needed
 
 
 def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
@@ -138,101 +146,122 @@ def execute(
 
     With ``capture``, record the total gradient arriving at each captured edge and leave the
     leaves' ``.grad`` alone (that is ``autograd.grad``); without it, accumulate into leaves.
-    Per node the common case costs a heap pop, the node's own backward and a few list and
-    dictionary operations per input: a node recorded with ``_same`` (inputs shaped and typed
-    like its output) skips the shape and dtype check when its backward returned arrays.
+    Per node the common case costs the node's own backward and a few list and dictionary
+    operations per input: ``pending[node]`` holds the edges still to deliver and the
+    gradients summed so far, and a node that became ready alone skips the heap. Each input
+    gradient gets the shape and dtype of its tensor on its way (``_fit``); a node recorded
+    with ``_same`` (inputs shaped and typed like its output) has nothing to check there.
     """
-    roots = [edges[0][0]] if len(edges) == 1 else list(dict.fromkeys(n for n, _ in edges))
-    deps, needed = _dependencies(roots, capture)
+    roots = list(dict.fromkeys(n for n, _ in edges))
+    pending, needed = _dependencies(roots, capture)
     captured: list[Any] = [None] * len(capture or ())
     want: dict[Node, list] = {}
-    for i, edge in enumerate(capture or ()):
-        want.setdefault(edge[0], []).append((edge[1], i))
-
-    buffers: dict[Node, list[Any]] = {}
+    for i, (node, nr) in enumerate(capture or ()):
+        want.setdefault(node, []).append((nr, i))
     for (node, nr), g in zip(edges, grads):
-        buf = buffers.setdefault(node, [None] * len(node._meta))
+        buf = pending[node][1]
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     tie = itertools.count()  # equal sequence numbers (leaves) run in the order they got ready
-    ready = [(-n._seq, next(tie), n) for n in roots if deps.get(n, 0) == 0]
+    ready = [(-n._seq, next(tie), n, pending[n][1]) for n in roots if not pending[n][0]]
     heapq.heapify(ready)  # the ready node of the latest operation runs first, as in PyTorch
+    follow = None  # the one node made ready while the queue was empty: it runs next
 
     prev_mode, prev_exec = STATE.enabled, EXEC.create_graph
     STATE.enabled = EXEC.create_graph = create_graph
     token = quiet()  # inf and nan gradients pass silently, as in PyTorch
     try:
-        while ready:
-            node = heapq.heappop(ready)[2]
-            out_grads = buffers.pop(node, None) or [None] * len(node._meta)
+        while follow is not None or ready:
+            if follow is None:
+                _, _, node, out_grads = heappop(ready)
+            else:
+                (node, out_grads), follow = follow, None
             if node._pre_hooks is not None or node._retained is not None:
                 out_grads = _pre_hooks(node, out_grads)
             if want and node in want:
                 for nr, i in want[node]:
                     captured[i] = out_grads[nr]
+            if type(node) is AccumulateGrad:  # a leaf: add into .grad (not for autograd.grad)
+                if capture is None and out_grads[0] is not None:
+                    _accumulate(node, out_grads)
+                continue
             if out_grads[0] is None if len(out_grads) == 1 else _all_none(out_grads):
                 in_grads: Any = (None,) * len(node.next_functions)
-            elif type(node) is AccumulateGrad:  # a leaf: add into .grad (not for autograd.grad)
-                if capture is None:
-                    if node._hooks or ANOMALY.enabled:
-                        _run(node, out_grads, needed, retain_graph)
-                    else:
-                        node.apply(out_grads[0])
-                continue
+                same = True
             else:
-                for nr, g in enumerate(out_grads):
-                    if g is None:  # an unused output of a multi-output node gets zeros
-                        shape, dt = node._meta[nr]
-                        out_grads[nr] = _zeros(shape, dt, create_graph)
-                in_grads = _run(node, out_grads, needed, retain_graph)
-            for (nxt, nr), g in zip(node.next_functions, in_grads):
+                in_grads = _run(node, out_grads, create_graph)
+                same = node._same
+                if node._hooks:
+                    in_grads = _post_hooks(node, _validate(node, in_grads, needed), out_grads)
+                if not retain_graph:
+                    node.release()
+            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
                 if nxt is None or (needed is not None and nxt not in needed):
                     continue
+                entry = pending[nxt]
                 if g is not None:
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buf = buffers[nxt] = [None] * len(nxt._meta)
+                    if not same or type(g) is not np.ndarray:
+                        g = _fit(g, nxt._meta[nr], node, i)
+                    buf = entry[1]
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if not left:
-                    heapq.heappush(ready, (-nxt._seq, next(tie), nxt))
+                entry[0] -= 1
+                if not entry[0]:
+                    if not ready and follow is None:
+                        follow = (nxt, entry[1])
+                        continue
+                    if follow is not None:  # two became ready: the queue orders them
+                        heappush(ready, (-follow[0]._seq, next(tie), *follow))
+                        follow = None
+                    heappush(ready, (-nxt._seq, next(tie), nxt, entry[1]))
     finally:
         restore(token)
         STATE.enabled, EXEC.create_graph = prev_mode, prev_exec
     return captured
 
 
-def _run(node: Node, out_grads: list[Any], needed: set | None, retain_graph: bool) -> Any:
-    """One node's backward: its gradients w.r.t. its inputs, shaped and typed like them."""
-    in_grads = _checked(node, out_grads) if ANOMALY.enabled else node.apply(*out_grads)
-    if node._same:  # numpy's 0-d results are scalars: fine as they are, in the right dtype
-        for g in in_grads:
-            if g is not None and type(g) is not np.ndarray and not (
-                    isinstance(g, np.generic) and g.dtype == node._meta[0][1]):
-                in_grads = _validate(node, in_grads, needed)
-                break
+def _run(node: Node, out_grads: list[Any], create_graph: bool) -> Any:
+    """One node's backward: its gradients w.r.t. its inputs, one per ``next_functions``."""
+    if len(out_grads) > 1:
+        for nr, g in enumerate(out_grads):
+            if g is None:  # an unused output of a multi-output node gets zeros
+                shape, dt = node._meta[nr]
+                out_grads[nr] = _zeros(shape, dt, create_graph)
+    if ANOMALY.enabled:
+        return _checked(node, out_grads)
+    in_grads = node.backward(*out_grads)  # what node.apply does, one call less
+    return in_grads if type(in_grads) is tuple else (in_grads,)
+
+
+def _fit(g: Any, meta: tuple, node: Node, index: int) -> Any:
+    """An input's gradient in the dtype and shape of its tensor (undoing broadcasting)."""
+    shape, dt = meta
+    if type(g) is not np.ndarray or g.dtype != dt:
+        if isinstance(g, np.generic) and g.dtype == dt and not shape:
+            return g  # numpy's 0-d results are scalars: fine as they are
+        g = _cast(g, dt)
+    return g if g.shape == shape else sum_to(g, shape, node, index)
+
+
+def _accumulate(node: AccumulateGrad, out_grads: list[Any]) -> None:
+    """A leaf's gradient into its ``.grad``, with the leaf's and the node's hooks."""
+    if not (node._hooks or ANOMALY.enabled):
+        node.apply(out_grads[0])
+        return
+    if ANOMALY.enabled:
+        _checked(node, out_grads)
     else:
-        in_grads = _validate(node, in_grads, needed)
+        node.apply(out_grads[0])
     if node._hooks:
-        in_grads = _post_hooks(node, in_grads, out_grads)
-    if not retain_graph:
-        node.release()
-    return in_grads
+        _post_hooks(node, [], out_grads)
 
 
 def _validate(node: Node, in_grads: Any, needed: set | None) -> list[Any]:
-    """Give each input gradient the dtype and shape of its tensor (undoing broadcasting)."""
+    """Every input gradient fitted to its tensor (for post hooks, which see them so)."""
     out = list(in_grads)
     for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
         if nxt is None:
             out[i] = None
         elif g is not None and (needed is None or nxt in needed):
-            shape, dt = nxt._meta[nr]
-            if type(g) is not np.ndarray or g.dtype != dt:
-                g = _cast(g, dt)
-            if g.shape != shape:
-                g = sum_to(g, shape, node, i)
-            out[i] = g
+            out[i] = _fit(g, nxt._meta[nr], node, i)
     return out
 
 

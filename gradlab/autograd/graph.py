@@ -64,6 +64,21 @@ EXEC = ExecState()
 NO_EDGE = (None, 0)
 
 
+def _entries(values: tuple) -> tuple:
+    """Saved values as ``(value, version counter, version, is_output)``: a tensor's counter is
+    checked in backward; a plain value (a number, None) has none."""
+    entries = []
+    for v in values:
+        if isinstance(v, Tensor):
+            if v._inference:
+                raise RuntimeError(INFERENCE_SAVED)
+            vc = v._vc
+            entries.append((v, vc, vc[0], False))
+        else:
+            entries.append((v, None, 0, False))
+    return tuple(entries)
+
+
 class RemovableHandle:
     """Returned by ``register_hook``: ``handle.remove()`` takes the hook out again."""
 
@@ -127,21 +142,11 @@ class Node:
     # -- saved values ----------------------------------------------------------------------
     def save(self, *values: Any) -> None:
         """Keep input tensors (or plain values) for backward, remembering their versions."""
-        saved = []
-        for v in values:
-            vc = getattr(v, "_vc", None)  # a tensor's version counter, or None for a plain value
-            if vc is None:
-                saved.append((v, None, 0, False))
-            else:
-                if v._inference:
-                    raise RuntimeError(INFERENCE_SAVED)
-                saved.append((v, vc, vc[0], False))
-        self._saved = tuple(saved)
+        self._saved = _entries(values)
 
     def save_output(self, out: Any, *others: Any) -> None:
         """Keep this node's own output (by value: no reference cycle) and other values."""
-        self.save(*others)
-        self._saved = ((out._data, out._vc, out._vc[0], True),) + self._saved
+        self._saved = ((out._data, out._vc, out._vc[0], True),) + _entries(others)
 
     def rebind_output(self, old: Any, new: Any) -> None:
         """An in-place op computed ``old`` and wrote it into ``new``: a saved output is now
@@ -272,9 +277,9 @@ def record(out: Any, node_cls: type[Node], inputs: tuple, saved: tuple = (),
         node.__dict__.update(attrs)
     res = Tensor._make(out, node)
     if save_out:
-        node.save_output(res, *saved)
+        node._saved = ((out, res._vc, 0, True),) + _entries(saved)
     elif saved:
-        node.save(*saved)
+        node._saved = _entries(saved)
     return res
 
 

@@ -169,7 +169,11 @@ ERROR_HINTS = [
      "you updated a parameter in place while autograd records: put the update inside "
      "`with torch.no_grad():`"),
     ("backward through the graph a second time",
-     "the graph is freed after backward(): recompute the loss, or pass retain_graph=True"),
+     "backward() frees the graph it walks, and this backward() reached a part already freed. "
+     "Usually a tensor from an earlier step is carried into this one (a running value, a "
+     "hidden state, last step's prediction): `.detach()` it where it is carried over, so each "
+     "step has a graph of its own (or recompute the loss). Only if you mean to walk the same "
+     "graph twice, pass retain_graph=True to the first backward(), as the message says"),
     ("does not require grad and does not have a grad_fn",
      "the loss is not connected to any tensor with requires_grad=True (created without it, "
      "detached, or computed under no_grad)"),

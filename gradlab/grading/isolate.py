@@ -156,10 +156,13 @@ def enter_root(root: str) -> None:
 # seccomp: the kernel refuses these system calls to the learner's code (errno EPERM).
 # memfd_create makes files in memory that neither RLIMIT_AS nor the sandbox's disk size
 # count: 256 of them at the RLIMIT_FSIZE each would hold gigabytes of the host's memory.
-AUDIT_ARCHES = {  # machine: ((audit arch, (memfd_create, memfd_secret, ...)), ...)
-    "x86_64": ((0xC000003E, (319, 447, 0x40000000 | 319, 0x40000000 | 447)),
-               (0x40000003, (356, 447))),
-    "aarch64": ((0xC00000B7, (279, 447)), (0x40000028, (385, 447))),
+# setsid: the kernel shares the CPU fairly between sessions (autogroups), so processes that
+# each make a session of their own would take a share each from the other sandboxes.
+AUDIT_ARCHES = {  # machine: ((audit arch, (memfd_create, memfd_secret, setsid, ...)), ...)
+    "x86_64": ((0xC000003E, (319, 447, 112, 0x40000000 | 319, 0x40000000 | 447,
+                             0x40000000 | 112)),
+               (0x40000003, (356, 447, 66))),
+    "aarch64": ((0xC00000B7, (279, 447, 157)), (0x40000028, (385, 447, 66))),
 }
 _BPF_LD_ABS, _BPF_JEQ, _BPF_RET = 0x20, 0x15, 0x06
 _RET_ALLOW, _RET_EPERM = 0x7FFF0000, 0x00050000 | 1

@@ -3,7 +3,8 @@
 The grader side of ``runner.py``. Everything the sandbox sends is untrusted: events are
 validated against the plan, answers decoded with ``answers.decode`` (JSON and ``.npy``,
 never pickle), stdout and stderr only counted and tailed. At the end the whole process tree
-is killed: its process group, its pid namespace and every process of the sandbox user.
+is killed: its control group (as root), its process group, its pid namespace and every
+process of the sandbox user.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from .answers import MAX_ANSWER_BYTES, MAX_ITEMS, Invalid, decode
 from .bubblewrap import bwrap_command, resolve_isolation
+from .cgroups import Cgroup
 from .limits import Limits
 from .users import SandboxUser, kill_all_processes_of
 
@@ -251,8 +253,10 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
     workdir = tempfile.mkdtemp(prefix="gradlab-sandbox-")
     read_fd, write_fd = os.pipe()
     _widen(read_fd)
-    process = None
+    process, group = None, None
     try:
+        # supervisors: up to 3 processes more than the learner's
+        group = Cgroup.create(limits.processes + 8, limits.memory + limits.disk + (64 << 20))
         if user is not None:
             os.chown(workdir, user.uid, user.gid)
         job = {
@@ -271,6 +275,8 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, pass_fds=(write_fd,), start_new_session=True, env=BASE_ENV,
             cwd="/")
+        if group is not None:  # before the job is sent: the runner forks only after reading it
+            group.add(process.pid)
         os.close(write_fd)
         write_fd = -1
         watch = _Watch(cells, limits, cuts, set(skip_checks), budget)
@@ -287,6 +293,8 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
         os.close(read_fd)
         if process is not None:
             _kill_tree(process)
+        if group is not None:
+            group.close()
         if user is not None:
             kill_all_processes_of(user.uid, user.gid)
         _remove(workdir)

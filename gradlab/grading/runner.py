@@ -22,6 +22,7 @@ import time
 
 _write, _getpid, _monotonic, _exit = os.write, os.getpid, time.monotonic, os._exit
 _dumps, _setitimer, _sigmask = json.dumps, signal.setitimer, signal.pthread_sigmask
+_kill, _waitpid, _sleep = os.kill, os.waitpid, time.sleep
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -194,8 +195,30 @@ class _Shell:
         return lambda *args, **kwargs: None
 
 
-def run_cells(job: dict, channel: Channel, answers) -> None:
-    """Run the plan: code cells in the learner's namespace, captures of the trusted checks."""
+def end_strays(mode: str, wait: float = 2.0) -> None:
+    """Kill every other process of the sandbox (what the learner's code started and left
+    running: forks, daemons) and reap ours, so that nothing runs on into the next question.
+    Only in a pid namespace of its own, where ``kill(-1)`` reaches the sandbox and nothing
+    else; the grader kills the whole sandbox at the end of the run in any case."""
+    if mode not in ("namespaces", "bubblewrap"):
+        return
+    try:
+        _kill(-1, signal.SIGKILL)
+    except OSError:
+        return  # nothing else runs
+    deadline = _monotonic() + wait
+    while _monotonic() < deadline:
+        try:
+            pid, _ = _waitpid(-1, os.WNOHANG)
+        except (ChildProcessError, OSError):
+            return
+        if pid == 0:
+            _sleep(0.002)
+
+
+def run_cells(job: dict, channel: Channel, answers, mode: str = "basic") -> None:
+    """Run the plan: code cells in the learner's namespace, captures of the trusted checks.
+    Processes the learner's code started are ended after each question."""
     namespace = {"__name__": "__main__", "__builtins__": builtins,
                  "display": lambda *args, **kwargs: None, "get_ipython": lambda: _Shell()}
     me, cuts = _getpid(), {segment: cell for segment, cell in job["cuts"]}
@@ -213,6 +236,8 @@ def run_cells(job: dict, channel: Channel, answers) -> None:
         if index >= cuts.get(cell["segment"], index + 1):
             continue  # this cell hung or crashed before, or an earlier one in its segment
         if cell["segment"] != segment:
+            if segment is not None:
+                end_strays(mode)
             segment, deadline = cell["segment"], _monotonic() + timeout
         channel.send(t="start", cell=index)
         if cell.get("continues") and raised:  # the rest of a cell whose given lines raised
@@ -287,7 +312,8 @@ def main() -> None:
     except OSError as error:  # no seccomp here: the other limits still hold
         sys.stderr.write(f"gradlab: {error}\n")
     channel.send(t="ready", isolation=mode, uid=os.getuid(), pid=_getpid())
-    run_cells(job, channel, answers)
+    run_cells(job, channel, answers, mode)
+    end_strays(mode)
     channel.send(t="done")
     _exit(0)  # no atexit handlers or finalizers of the learner's objects
 

@@ -269,6 +269,27 @@ def apply_inplace(self: Tensor, op: Callable[..., Tensor], *args: Any, **kwargs:
     return self
 
 
+def binary_inplace(self: Tensor, op: Callable[..., Tensor], ufunc: Any, other: Any) -> Tensor:
+    """``self += other`` and the like: ``apply_inplace(self, op, other)``, or, when autograd
+    has nothing to record and ``other`` is a float or a float tensor of self's dtype and shape
+    (``params -= lr * params.grad``), ``ufunc`` writing straight into self's memory (numpy
+    computes as if from a copy when the operands overlap: the same values)."""
+    x = self._data
+    if isinstance(other, Tensor):
+        y = other._data
+        fast = y.dtype == x.dtype and y.shape == x.shape and not (
+            STATE.enabled and (self._rg or other._rg))
+    else:
+        y = other
+        fast = type(other) is float and not (STATE.enabled and self._rg)
+    if fast and x.dtype.kind == "f" and x.flags.writeable:
+        check_inplace(self)
+        ufunc(x, y, out=x)
+        self._vc[0] += 1
+        return self
+    return apply_inplace(self, op, other)
+
+
 class AsStridedBackward0(Node):
     def backward(self, g: Any) -> Any:
         return embed(g, self.shape, self.key)

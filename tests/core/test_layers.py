@@ -113,6 +113,15 @@ def test_import_gradlab_loads_no_plotting_library() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_import_gradlab_plot_and_grading_load_no_optional_library() -> None:
+    """What their lazy imports are for: ``gradlab.plot`` and ``gradlab.grading`` import fast;
+    matplotlib, seaborn, ipywidgets, nbformat, dask and scikit-learn load on first use."""
+    code = ("import sys, gradlab.plot, gradlab.grading; print(sorted(m for m in ('matplotlib', "
+            "'seaborn', 'ipywidgets', 'PIL', 'nbformat', 'dask', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def _module_of(target: str) -> str:
     """The module a dotted import target names, or holds (``gradlab.tensor.Tensor`` -> tensor)."""
     while target not in MODULES and "." in target:

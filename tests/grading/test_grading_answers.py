@@ -197,12 +197,20 @@ def test_a_none_gradient_gets_the_leaf_explanation():
 
 @pytest.mark.parametrize("message, words", [
     ("a leaf Variable that requires grad is being used in an in-place operation.", "no_grad"),
-    ("Trying to backward through the graph a second time", "retain_graph"),
     ("element 0 of tensors does not require grad and does not have a grad_fn", "requires_grad"),
     ("grad can be implicitly created only for scalar outputs", "scalar"),
 ])
 def test_autograd_errors_get_a_hint(message, words):
     assert words in diagnose_error({"type": "RuntimeError", "message": message})
+
+
+def test_the_freed_graph_hint_names_detach_for_a_carried_tensor_and_retain_graph_for_two_walks():
+    hint = diagnose_error({"type": "RuntimeError", "message": (
+        "Trying to backward through the graph a second time (or directly access saved tensors "
+        "after they have already been freed).")})
+    assert "`.detach()`" in hint and "carried" in hint  # 10.q4's loop: detach the state
+    assert "retain_graph=True to the first backward()" in hint  # the same graph, twice
+    assert hint.index(".detach()") < hint.index("retain_graph")  # the usual fix comes first
 
 
 def test_custom_diagnoses_run_first_and_a_broken_one_is_ignored():

@@ -177,7 +177,8 @@ def test_a_flood_of_output_is_stopped_but_megabytes_are_fine():
 
 @root_only
 def test_daemonized_grandchildren_do_not_outlive_the_run():
-    code = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+    code = ("import os, time\nif os.fork() == 0:\n    try:\n        os.setsid()\n"
+            "    except OSError:\n        pass\n    if os.fork() == 0:\n"
             "        time.sleep(300)\n    os._exit(0)\ntime.sleep(0.2)")
     assert value(code, "'done'") == "done"
     assert sandbox_processes() == []
@@ -207,8 +208,11 @@ def test_killing_the_grader_kills_its_sandbox():
     # the supervisors notice the grader is gone within a poll (0.5 s), later when loaded
     assert sandbox_processes(uid, wait=30) == []
     for left in set(Path(tempfile.gettempdir()).glob("gradlab-sandbox-*")) - workdirs:
-        if left.stat().st_uid == uid:  # only ours: other xdist workers' sandboxes are live
-            left.rmdir()  # the killed grader could not remove its (empty) work folder
+        try:  # only ours: other graders' sandboxes are live and come and go
+            if left.stat().st_uid == uid:
+                left.rmdir()  # the killed grader could not remove its (empty) work folder
+        except FileNotFoundError:
+            pass
 
 
 def test_basic_isolation_keeps_limits_timeouts_and_plain_data():

@@ -10,6 +10,7 @@ numpy's C loop produce the raw 32-bit words quickly.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -203,7 +204,14 @@ def fma64(a, b, c) -> np.ndarray:
     (a_hi, a_lo), (b_hi, b_lo) = _split(a), _split(b)
     product_err = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
     high, low = _two_sum(c, product)
-    return (high + _sum_round_to_odd(low, product_err)).reshape(shape)
+    out = high + _sum_round_to_odd(low, product_err)
+    # where the split under- or overflows, the exact rational value, rounded once
+    odd = np.isfinite(product) & np.isfinite(c) & (
+        (np.abs(product) < 2.0 ** -969) | (np.maximum(np.abs(a), np.abs(b)) > 2.0 ** 995))
+    for i in np.flatnonzero(odd):
+        out[i] = float(Fraction(float(a[i])) * Fraction(float(b[i])) + Fraction(float(c[i])))
+    out = np.where(np.isinf(product) & np.isfinite(c), product, out)
+    return out.reshape(shape)
 
 
 _F32 = np.float32

@@ -138,7 +138,8 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "scatter": (rearrange.scatter, "mfi"), "scatter_add": (rearrange.scatter_add, "mfi"),
     "index_select": (rearrange.index_select, "mf"), "sort": (sorting.sort, "mf"),
     "argsort": (sorting.argsort, "mf"), "topk": (sorting.topk, "mf"),
-    "median": (sorting.median, "mf"),
+    "median": (sorting.median, "mf"), "kthvalue": (sorting.kthvalue, "mf"),
+    "mode": (sorting.mode, "mf"),
     # in place only
     "zero_": (inplace.zero_, "m"), "fill_": (inplace.fill_, "m"), "copy_": (inplace.copy_, "m"),
     "uniform_": (inplace.uniform_, "m"), "normal_": (inplace.normal_, "m"),

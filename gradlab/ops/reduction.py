@@ -252,8 +252,9 @@ class MaxBackward1(Node):
 
     def backward(self, g: Any) -> Any:
         out, x = self.saved_tensors
-        mask = x == out
-        return mask * (g / mask.sum())
+        xd, od = (v._data if isinstance(v, Tensor) else v for v in (x, out))
+        mask = np.isnan(xd) if np.isnan(od).any() else xd == od  # a NaN maximum: every NaN
+        return mask * (g / int(mask.sum()))
 
 
 class MinBackward1(MaxBackward1):

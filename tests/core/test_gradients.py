@@ -478,6 +478,10 @@ OPS: list[Op] = [
     Op("median", lambda a: a.median(), domain="distinct"),
     Op("median-dim", lambda a, d, k: a.median(d, keepdim=k).values, domain="distinct",
        broadcast=False, shapes=one(1), extra=dim_keep),
+    Op("kthvalue", lambda a, d, k: a.kthvalue(a.shape[d], d, keepdim=k).values,
+       domain="distinct", broadcast=False, shapes=one(1), extra=dim_keep),
+    Op("mode", lambda a, d, k: a.mode(d, keepdim=k).values, domain="distinct",
+       broadcast=False, shapes=one(1), extra=dim_keep),
     *matmul_ops(),
 ]
 assert len({op.name for op in OPS}) == len(OPS), "op names must be unique"

@@ -87,6 +87,54 @@ def test_rearranging_ops():
     assert out.tolist() == [[3, 4, 5], [6, 8, 10]]
 
 
+def test_long_tied_rows_sort_in_pytorchs_introsort_order():
+    # torch 2.13: std::sort of more than 16 elements moves equal values around
+    assert gradlab.zeros(20).sort().indices.tolist() == [10, *range(19, 10, -1), 0,
+                                                         *range(9, 0, -1)]
+    assert gradlab.zeros(20).sort(stable=True).indices.tolist() == list(range(20))
+    assert gradlab.zeros(1).expand(20).sort().indices.tolist() == list(range(20))  # stride 0
+    y = gradlab.tensor([2.0, 1.0, 2.0, 1.0, 3.0, 1.0, 2.0, 0.0] * 3)
+    assert y.sort(descending=True).indices.tolist() == [4, 20, 12, 0, 2, 22, 6, 8, 10, 18, 14,
+                                                        16, 1, 21, 19, 17, 13, 11, 9, 5, 3,
+                                                        15, 7, 23]
+    assert y.argsort(descending=True).tolist() == y.sort(descending=True).indices.tolist()
+
+
+def test_topk_kthvalue_mode_pick_the_tied_element_pytorch_picks():
+    x = gradlab.tensor([1.0, 0.0, 1.0, 2.0, 1.0, 0.0, 2.0, 1.0, 0.0, 1.0])
+    top = x.topk(3, sorted=False)  # nth_element's order, not sorted
+    assert top.values.tolist() == [2, 2, 1] and top.indices.tolist() == [6, 3, 0]
+    assert x.topk(4, largest=False).indices.tolist() == [1, 8, 5, 0]
+    assert gradlab.arange(10.0).topk(4, sorted=False).indices.tolist() == [8, 9, 7, 6]
+    y = gradlab.tensor([2.0, 1.0, 2.0, 1.0, 3.0, 1.0, 2.0, 0.0] * 3, requires_grad=True)
+    kth = y.kthvalue(5)
+    assert (kth.values.item(), kth.indices.item()) == (1.0, 1)
+    assert kth.values.grad_fn.name() == "KthvalueBackward0"
+    mode = y.mode()
+    assert (mode.values.item(), mode.indices.item()) == (1.0, 3)
+    mode.values.backward()
+    assert y.grad.tolist() == [0.0] * 3 + [1.0] + [0.0] * 20
+    assert mode.values.grad_fn.name() == "ModeBackward0"
+    assert y.median(0).indices.item() == 21
+    assert str(gradlab.tensor([-0.0, 0.0, -0.0] * 7).median()) == "tensor(-0.)"
+
+
+def test_max_of_all_with_nan_sends_the_gradient_to_the_nans():
+    x = gradlab.tensor([1.0, float("nan"), 3.0, float("nan")], requires_grad=True)
+    x.max().backward()
+    assert x.grad.tolist() == [0.0, 0.5, 0.0, 0.5]
+
+
+def test_kthvalue_and_mode_refuse_what_pytorch_refuses():
+    with pytest.raises(RuntimeError, match=r"^kthvalue\(\): selected number k out of range for "
+                       "dimension 0$"):
+        gradlab.ones(3).kthvalue(4)
+    with pytest.raises(IndexError, match=r"^mode\(\): Expected reduction dim 0 to have non-zero"):
+        gradlab.ones(0).mode()
+    with pytest.raises(NotImplementedError, match="\"median_cpu\" not implemented for 'Bool'"):
+        gradlab.tensor([True]).median()
+
+
 # -- against PyTorch itself ---------------------------------------------------------------------
 
 CASES = {
@@ -129,3 +177,62 @@ def test_ops_equal_pytorchs(name, values, torch):
         assert g[3] is None
     else:
         np.testing.assert_allclose(g[3], t[3], rtol=1e-12)
+
+
+def tie_heavy(rng, trial):
+    """A random tensor of 1-3 dims (rows up to 100 long) with many equal values, signed zeros
+    and, now and then, NaNs."""
+    nd = int(rng.integers(1, 4))
+    shape = tuple(int(s) for s in rng.integers(1, 100 if nd == 1 else 24, nd))
+    dtype = [np.float32, np.float64, np.int64][trial % 3]
+    x = rng.integers(-3, 4, shape).astype(dtype)
+    if dtype != np.int64:
+        x[x == 0] = np.where(rng.random(int((x == 0).sum())) < 0.5, -0.0, 0.0)
+        if trial % 6 == 0:
+            x[rng.random(shape) < 0.1] = np.nan
+    return x, int(rng.integers(-nd, nd))
+
+
+def picks(lib, x, op):
+    """Values (signed zeros too), indices and the gradient of a weighted sum of the values."""
+    t = lib.tensor(x, requires_grad=x.dtype.kind == "f")
+    out = op(t)
+    values, indices = (out[0], out[1].tolist()) if isinstance(out, tuple) else (out, None)
+    grad = None
+    if values.requires_grad and values.numel():
+        w = lib.tensor(np.arange(1.0, values.numel() + 1).reshape(tuple(values.shape)),
+                       dtype=values.dtype)
+        (values * w).sum().backward()
+        grad = t.grad.numpy()
+    v = values.detach().numpy()
+    zero_signs = np.asarray(np.signbit(v) & (v == 0))  # -0. or 0., as printed
+    return v, zero_signs, indices, grad
+
+
+def picking_ops(d, n):
+    """Every way to pick elements along ``d`` (of size ``n``): each sort, topk, kthvalue..."""
+    ops = [lambda t, s=s, dd=dd: t.sort(dim=d, descending=dd, stable=s)
+           for s in (False, True) for dd in (False, True)]
+    ops += [lambda t, k=k, lg=lg, so=so: t.topk(k, d, lg, so)
+            for k in {0, 1, n // 2, n, max(1, n // 64)} for lg in (True, False)
+            for so in (True, False)]
+    ops += [lambda t, k=k: t.kthvalue(k, d, keepdim=k > 1) for k in {1, (n + 1) // 2, n}]
+    return ops + [lambda t: t.mode(d), lambda t: t.median(d, keepdim=True),
+                  lambda t: t.median(), lambda t: t.argsort(d, descending=True),
+                  lambda t: t.max(d), lambda t: t.min(d), lambda t: t.max()]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("seed", range(6))
+def test_tied_picks_equal_pytorchs(seed, torch):
+    rng = np.random.default_rng(seed)
+    for trial in range(25):
+        x, d = tie_heavy(rng, trial)
+        ops = picking_ops(d, x.shape[d])
+        for op in ops:
+            want, got = picks(torch, x, op), picks(gradlab, x, op)
+            for w, g in zip(want, got):
+                if isinstance(w, np.ndarray):
+                    np.testing.assert_array_equal(g, w)
+                else:
+                    assert g == w

@@ -113,13 +113,14 @@ def _direct_sum(x: np.ndarray, axis: Any, keepdims: bool, count: int) -> np.ndar
         return None
     index, out_shape, zero = hit
     token = quiet()  # torch gives inf/nan silently
-    try:  # [-1:] keeps an array: a numpy scalar reshaped here kept memory alive
-        total = np.add.accumulate(x.reshape(-1)[index])[-1:] + zero
-        if count:  # (a division without out=: numpy parses keywords slowly)
+    try:  # the last running sum, as a numpy scalar: its own memory, and cheap arithmetic
+        total = np.add.accumulate(x.take(index))[-1] + zero  # take: from x in C order
+        if count:
             total = total / zero.dtype.type(count)
     finally:
         restore(token)
-    return total.reshape(out_shape)
+    total = np.array(total)  # a 0-d array of its own (reshaping the scalar itself leaked)
+    return total.reshape(out_shape) if out_shape else total
 
 
 def torch_sum(

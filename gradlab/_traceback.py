@@ -8,8 +8,10 @@ the lookup is a few dictionary reads; nothing is paid while tensors compute): th
 learner's main module (a notebook's namespace, a script) bound to the gradlab module, ``torch``
 first if several are. Both ways an uncaught error is shown, IPython's handler below and plain
 Python's ``sys.excepthook``, write the message so, and the exception keeps the rewritten
-message (``str(error)`` after it was shown says the same). Reprs are not messages: they keep
-gradlab's names (``gradlab.float32``), and so does an error the learner's code catches itself.
+message (``str(error)`` after it was shown says the same); so does ``warnings.formatwarning``
+for a warning shown (``rather than torch.tensor(sourceTensor)``). Reprs are not messages: they
+keep gradlab's names (``gradlab.float32``), and so do an error the learner's code catches
+itself and a warning it records.
 
 Frames: in IPython and Jupyter, tracebacks leave out gradlab's own frames, as PyTorch's (raised
 from C++) show none of its internals. ``install()`` runs when gradlab is imported: inside
@@ -27,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -126,10 +129,23 @@ def _excepthook(etype: type, value: BaseException, tb: TracebackType | None) -> 
     sys.__excepthook__(etype, value, tb)
 
 
+_FORMATWARNING = warnings.formatwarning
+
+
+def _formatwarning(message: Warning | str, category: type[Warning], filename: str,
+                   lineno: int, line: str | None = None) -> str:
+    """A warning as shown (in Jupyter and plain Python alike), in the learner's names."""
+    return _FORMATWARNING(in_learner_names(str(message)), category, filename, lineno, line)
+
+
 def install() -> bool:
-    """Show errors the learner's way: register the handler with the running IPython shell, if
-    any (and if no other custom handler is set), else plain Python's ``sys.excepthook`` (if no
-    one replaced the default). Returns whether the IPython handler is installed."""
+    """Show errors and warnings the learner's way: warnings through ``warnings.formatwarning``
+    (if no one replaced the default); errors through a handler registered with the running
+    IPython shell, if any (and if no other custom handler is set), else through plain Python's
+    ``sys.excepthook`` (if no one replaced the default). Returns whether the IPython handler is
+    installed."""
+    if warnings.formatwarning is _FORMATWARNING and _FORMATWARNING.__module__ == "warnings":
+        warnings.formatwarning = _formatwarning
     if "IPython" not in sys.modules:
         if sys.excepthook is sys.__excepthook__:
             sys.excepthook = _excepthook

@@ -35,6 +35,7 @@ BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL":
             "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 MAX_LINE = MAX_ANSWER_BYTES + (64 << 10)  # an answer event with its envelope
 MAX_COMMAS = MAX_ITEMS + 1000  # counted before json.loads: items cost memory in the grader
+MAX_SMALL = 64 << 10  # only an answer may be longer, and only when one is due
 TAIL = 4096
 PIPE_SIZE = 1 << 20
 TIMED_OUT, CRASHED = "timed out", "crashed"
@@ -153,11 +154,22 @@ class _Watch:
         self.soft_deadline: float | None = None
         self.ready = False
         self.expected: _Expected | None = None
+        # what the plan asks for: ready, start and end of each cell, each answer, done; a
+        # flood of other lines would cost the grader's own CPU, outside the sandbox's limits
+        self.lines, self.max_lines = 0, 2 * len(cells) + 16 + sum(
+            item.get("ncalls") or 1 for cell in cells for item in cell.get("captures", []))
 
     def event(self, line: bytes) -> None:
+        self.lines += 1
+        if self.lines > self.max_lines:
+            self.fail(CRASHED, "sent more messages than the grader asked for")
+            return
         if len(line) > MAX_LINE or line.count(b",") > MAX_COMMAS:
             self.fail(CRASHED, "sent an answer larger than the grader accepts")
             return
+        if len(line) > MAX_SMALL and not (self.expected and self.expected.queue
+                                          and not self.expected.broken):
+            return  # not parsed: no answer is due
         try:
             message = json.loads(line)
         except (ValueError, RecursionError):

@@ -21,7 +21,7 @@ from typing import Any
 from .assignment import Assignment
 from .limits import Limits
 from .plan import Plan, assemble, layout
-from .submissions import MAX_NOTEBOOK_BYTES, InvalidNotebook, read_submission
+from .submissions import MAX_NOTEBOOK_BYTES, TOO_LARGE, InvalidNotebook, read_submission
 
 PLANNING_MEMORY = 1 << 30  # address space the child may add to what it inherits
 PLANNING_CPU = 60
@@ -34,7 +34,7 @@ def plan_submission(assignment: Assignment, data: bytes, limits: Limits) -> Plan
     import nbformat  # noqa: F401
 
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+        raise InvalidNotebook(TOO_LARGE)
     read_fd, write_fd = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover (runs in the child)

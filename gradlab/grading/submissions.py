@@ -28,6 +28,9 @@ from typing import Any
 from .assignment import assignment_id
 from .zips import IGNORED_PARTS, MAX_NOTEBOOK_BYTES, extract_zip, file_kind
 
+TOO_LARGE = (f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB: clear its outputs (Edit → "
+             "Clear Outputs of All Cells), save it and submit again")
+
 LMS_PATTERNS = (
     # Canvas: "smithjane_12345_67890_notebook.ipynb", late: "smithjane_LATE_12345_67890_..."
     re.compile(r"^(?P<learner>[^_]+)(?:_LATE)?_(?P<id>\d+)_\d+_.+$"),
@@ -101,7 +104,7 @@ class Submission:
                 raise InvalidNotebook(f"{self.name} is {kind}")
             data = handle.read(MAX_NOTEBOOK_BYTES + 1)
         if len(data) > MAX_NOTEBOOK_BYTES:
-            raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+            raise InvalidNotebook(TOO_LARGE)
         return data
 
 
@@ -251,7 +254,7 @@ def read_submission(data: bytes) -> Any:
     import nbformat  # lazy: ~0.1-1 s to import, and checks in a learner's kernel never need it
 
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise InvalidNotebook(f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+        raise InvalidNotebook(TOO_LARGE)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -97,6 +97,27 @@ def test_plain_python_shows_the_hint_in_the_learners_names_with_every_frame(alia
     assert "gradlab/ops/inplace.py" in run.stderr.replace("\\", "/")
 
 
+@pytest.mark.parametrize("alias", ["torch", "gradlab"])
+def test_a_warning_is_shown_in_the_learners_names(alias):
+    imported = "import gradlab" if alias == "gradlab" else f"import gradlab as {alias}"
+    code = f"{imported}\nx = {alias}.tensor({alias}.ones(1))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0
+    assert "UserWarning: To copy construct from a tensor" in run.stderr
+    assert f"rather than {alias}.tensor(sourceTensor)." in run.stderr
+
+
+def test_a_recorded_warning_keeps_gradlabs_names(monkeypatch):
+    import gradlab
+
+    main = types.ModuleType("__main__")
+    main.torch = gradlab
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    with pytest.warns(UserWarning, match=r"rather than gradlab\.tensor\(sourceTensor\)"):
+        gradlab.tensor(gradlab.ones(1))
+
+
 def test_plain_python_leaves_an_excepthook_set_by_someone_else_alone():
     code = ("import sys\nmine = lambda *a: print('mine')\nsys.excepthook = mine\n"
             "import gradlab as torch\nassert sys.excepthook is mine\n"

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 from support import namespaces_available
-from test_grading_sandbox import LIMITS, cells, sandbox_processes, value
+from test_grading_sandbox import LIMITS, cells, run, sandbox_processes, value
 
 from gradlab.grading import cgroups
 from gradlab.grading.bubblewrap import bwrap_setup
@@ -144,3 +144,14 @@ def test_spinning_forks_cannot_starve_a_learner_graded_beside_them():
     # the CPU with one honest one would get 12 times its share
     assert cores <= 1.1, cores
     assert share >= 0.4 * cores, (share, cores)
+
+
+def test_a_flood_of_small_messages_on_the_event_pipe_stops_its_question():
+    # Each line would cost the grader's own process a json.loads, outside every sandbox
+    # limit: about half a core for as long as the question's timeout.
+    flood = ("import gc, os\n"
+             "channel = next(o for o in gc.get_objects() if type(o).__name__ == 'Channel')\n"
+             "while True:\n    os.write(channel.fd, b'{}\\n' * 100000)")
+    result = run(flood, "0", PATIENT)
+    assert (result.failure, result.reason) == (
+        "crashed", "sent more messages than the grader asked for")

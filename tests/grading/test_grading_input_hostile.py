@@ -271,3 +271,49 @@ def test_given_lines_that_raise_stop_the_rest_of_their_cell_as_before(tmp_path):
     record = grade_notebook(learner, solution, Limits(timeout=2, memory=768 << 20))
     assert record["questions"]["rp.q1"]["points"] == 0.0, record["questions"]["rp.q1"]
     assert "NameError" in " ".join(record["questions"]["rp.q1"]["feedback"])
+
+
+@pytest.fixture
+def odd_submissions(tmp_path):
+    """Shell metacharacters and dashes in names, a notebook with 100 MB of outputs, one that
+    claims full marks in its metadata and outputs, one that is a million empty cells."""
+    root = tmp_path / "odd-submissions"
+    root.mkdir()
+    notebook = json.loads(CORRECT.read_text())
+    for name in ("$(touch PWNED).ipynb", "a; touch PWNED #.ipynb", "-rf.ipynb", "`id`.ipynb"):
+        shutil.copy(CORRECT, root / name)
+    huge = json.loads(json.dumps(notebook))
+    code = next(c for c in huge["cells"] if c["cell_type"] == "code")
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x" * (100 << 20)}]
+    (root / "huge-outputs.ipynb").write_text(json.dumps(huge))
+    claims = json.loads(json.dumps(notebook))
+    claims["metadata"]["gradlab"] = {"score": 9, "points": {"fx.q1": 3}}
+    claims["metadata"]["nbgrader"] = {"score": 9}
+    for cell in claims["cells"]:
+        cell["metadata"]["nbgrader"] = {"points": 100, "grade": True}
+        if cell.get("metadata", {}).get("gradlab", {}).get("role") == "answer":
+            cell["source"] = "# YOUR CODE HERE\nraise NotImplementedError"
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                "text": "✓ correct (9/9 points)"}]
+    (root / "claims-full-marks.ipynb").write_text(json.dumps(claims))
+    many = json.loads(json.dumps(notebook))
+    many["cells"] += [{"cell_type": "raw", "id": f"c{i}", "metadata": {}, "source": ""}
+                      for i in range(1_000_000)]
+    (root / "million-cells.ipynb").write_text(json.dumps(many, separators=(",", ":")))
+    return root
+
+
+def test_odd_names_huge_notebooks_and_claimed_scores_each_get_a_clear_line(
+        odd_submissions, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    records = {r["learner"]: r for r in grade(odd_submissions, SOLUTION, tmp_path / "g.csv",
+                                              workers=2, limits=LIMITS, progress=False)}
+    assert totals(records.values()) == {
+        "$(touch PWNED)": (9, "graded"), "a; touch PWNED #": (9, "graded"), "-rf": (9, "graded"),
+        "`id`": (9, "graded"), "huge-outputs": (0, "invalid notebook"),
+        "claims-full-marks": (0, "graded"), "million-cells": (0, "invalid notebook")}
+    assert records["huge-outputs"]["reason"].startswith(
+        "the file is larger than 64 MB: clear its outputs")
+    assert records["million-cells"]["reason"].endswith("cells, more than 10000")
+    assert not list(tmp_path.rglob("PWNED")) and not (odd_submissions / "PWNED").exists()

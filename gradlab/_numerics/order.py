@@ -99,10 +99,9 @@ def _ilp(a: np.ndarray) -> np.ndarray:
     lead, m = a.shape[:-2], a.shape[-2] // 4
     parts = _cascade(a[..., : 4 * m, :].reshape(lead + (m, 4 * lanes)))
     parts = parts.reshape(lead + (4, lanes))
-    acc = parts[..., 0, :]
-    for i in range(4 * m, n):
-        acc = acc + a[..., i, :]
-    return ((acc + parts[..., 1, :]) + parts[..., 2, :]) + parts[..., 3, :]
+    if n > 4 * m:  # the rows left over join accumulator 0 before the others are added
+        parts = np.concatenate([parts[..., :1, :], a[..., 4 * m :, :], parts[..., 1:, :]], -2)
+    return np.add.accumulate(parts, axis=-2)[..., -1, :]  # ((acc0 + acc1) + acc2) + acc3
 
 
 def _loop2d(b: np.ndarray, stride0: int, stride1: int, itemsize: int) -> np.ndarray:

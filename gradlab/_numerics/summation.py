@@ -113,13 +113,14 @@ def _direct_sum(x: np.ndarray, axis: Any, keepdims: bool, count: int) -> np.ndar
         return None
     index, out_shape, zero = hit
     token = quiet()  # torch gives inf/nan silently
-    try:  # [-1:] keeps an array: a numpy scalar reshaped here kept memory alive
-        total = np.add.accumulate(x.reshape(-1)[index])[-1:] + zero
-        if count:  # (a division without out=: numpy parses keywords slowly)
+    try:  # the last running sum, as a numpy scalar: its own memory, and cheap arithmetic
+        total = np.add.accumulate(x.take(index))[-1] + zero  # take: from x in C order
+        if count:
             total = total / zero.dtype.type(count)
     finally:
         restore(token)
-    return total.reshape(out_shape)
+    total = np.array(total)  # a 0-d array of its own (reshaping the scalar itself leaked)
+    return total.reshape(out_shape) if out_shape else total
 
 
 def torch_sum(
@@ -140,6 +141,11 @@ def torch_sum(
         total = _direct_sum(x, axis, keepdims, 0)
         if total is not None:
             return total
+        if (axis is None and x.flags.c_contiguous and x.dtype.char in "fd"
+                and _TRACE_LIMIT < x.size  # smaller sums replay a recorded plan
+                and (x.size < _GRAIN_SIZE or cpu.get_num_threads() == 1)):
+            total = _inner_sum(x)  # every element, one SIMD pass: a few numpy calls
+            return total.reshape((1,) * x.ndim) if keepdims else total.reshape(())
     axis_key = tuple(axis) if isinstance(axis, list) else axis
     key: tuple | None = (x.shape, x.strides, x.dtype.char, axis_key, keepdims, dtype)
     try:
@@ -185,6 +191,23 @@ def torch_sum(
     return total
 
 
+def _inner_sum(x: np.ndarray) -> np.ndarray:
+    """The sum of a C-contiguous float array with at least one SIMD vector of elements, on one
+    thread: ``vectorized_inner_sum`` over the flat data (4 interleaved vector accumulators,
+    then the scalar tail and the lanes left to right), as ``_loop2d`` computes it."""
+    flat = x.reshape(-1)
+    vec = _VEC_BYTES // x.itemsize
+    k = flat.size // vec
+    token = quiet()  # torch gives inf/nan silently
+    try:
+        lanes = _ilp(flat[: k * vec].reshape(k, vec))
+        total = np.add.accumulate(np.concatenate([flat[k * vec :], lanes]))[-1:]
+        total += x.dtype.type(0)  # the output starts at +0.0, so -0.0 never survives
+    finally:
+        restore(token)
+    return total
+
+
 def column_sum(x: np.ndarray) -> np.ndarray:
     """``torch.from_numpy(x).sum(0)`` of a matrix, bit for bit: a bias gradient.
 
@@ -194,9 +217,11 @@ def column_sum(x: np.ndarray) -> np.ndarray:
     ``_ilp`` run straight on the matrix; anything else takes the general ``torch_sum``.
     """
     rows, cols = x.shape
-    if (x.dtype.char not in "fd" or not x.flags.c_contiguous or rows < 2 or cols < 2
-            or (x.size >= _GRAIN_SIZE and cpu.get_num_threads() > 1)):
+    serial = x.size < _GRAIN_SIZE or cpu.get_num_threads() == 1
+    if x.dtype.char not in "fd" or not x.flags.c_contiguous or rows < 2 or not serial:
         return torch_sum(x, 0)
+    if cols == 1:  # a column vector: one flat sum
+        return _inner_sum(x) if rows * x.itemsize >= _VEC_BYTES else torch_sum(x, 0)
     vec = _VEC_BYTES // x.itemsize
     split = cols // (4 * vec) * (4 * vec) if cols >= vec else cols // 4 * 4
     token = quiet()  # torch gives inf/nan silently

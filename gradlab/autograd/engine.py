@@ -188,7 +188,12 @@ def execute(
                 in_grads: Any = (None,) * len(node.next_functions)
                 same = True
             else:
-                in_grads = _run(node, out_grads, create_graph)
+                if len(out_grads) > 1 or ANOMALY.enabled:
+                    in_grads = _run(node, out_grads, create_graph)
+                else:  # the common case of _run
+                    in_grads = node.backward(out_grads[0])
+                    if type(in_grads) is not tuple:
+                        in_grads = (in_grads,)
                 same = node._same
                 if node._hooks:
                     in_grads = _post_hooks(node, _validate(node, in_grads, needed), out_grads)

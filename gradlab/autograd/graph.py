@@ -96,7 +96,7 @@ class Node:
     __slots__ = ("next_functions", "_meta", "_saved", "_seq", "_pre_hooks", "_hooks",
                  "_retained", "_trace", "_same", "__weakref__")
 
-    def __init__(self, next_functions: tuple, meta: tuple) -> None:
+    def __init__(self, next_functions: tuple, meta: tuple, same: bool = False) -> None:
         self.next_functions = next_functions  # ((node or None, output_nr), ...) per input
         self._meta = meta                     # ((shape, numpy dtype), ...) per output
         self._saved: tuple | None = ()
@@ -105,7 +105,7 @@ class Node:
         self._hooks: list[Callable] | None = None
         self._retained: dict[int, Any] | None = None
         self._trace = forward_trace() if ANOMALY.enabled else None
-        self._same = False  # every input shaped and typed like the output: nothing to undo
+        self._same = same  # every input shaped and typed like the output: nothing to undo
 
     _name = "Node"
 
@@ -271,8 +271,7 @@ def record(out: Any, node_cls: type[Node], inputs: tuple, saved: tuple = (),
             edges.append(NO_EDGE)
     if not rg:
         return Tensor._make(out)
-    node = node_cls(tuple(edges), ((shape, dt),))
-    node._same = same
+    node = node_cls(tuple(edges), ((shape, dt),), same)
     if attrs:
         node.__dict__.update(attrs)
     res = Tensor._make(out, node)
@@ -307,7 +306,7 @@ def accumulate_grad(t: Any, grad: Any) -> None:
         t._grad = _graph_copy(g) if t._grad is None else t._grad + g
     elif t._grad is None:
         t._grad = _as_tensor(np.array(grad, dtype=t._data.dtype, copy=True))
-    elif t._grad.requires_grad:
+    elif t._grad._rg:
         t._grad = t._grad + _as_tensor(grad)
     else:
         t._grad._data += grad

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
-from gradlab._numerics.summation import column_sum
+from gradlab._numerics.summation import column_sum, torch_mean, torch_sum
 from gradlab.autograd.grad_mode import no_grad
 from gradlab.autograd.graph import Node
 from gradlab.ops import reduction as ops
@@ -33,6 +33,8 @@ def reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     engine's own reductions (so ``mse_loss(x, y)`` equals ``((x - y) ** 2).mean()``)."""
     if reduction == "none":
         return loss
+    if loss.dtype.kind == "f" and loss.size:  # what ops.mean / ops.sum compute, minus a node
+        return torch_mean(loss) if reduction == "mean" else torch_sum(loss)
     with no_grad():
         total = (ops.mean if reduction == "mean" else ops.sum)(Tensor._make(loss))
     return total._data

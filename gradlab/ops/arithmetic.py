@@ -84,16 +84,23 @@ def _binary(fn: Any, a: Tensor, b: Any, op: str, floating: bool = False,
 
 
 class AddBackward0(Node):
+    alpha = 1  # set on the node only when add was given another alpha
+
     def backward(self, g: Any) -> tuple:
         return g, (g * self.alpha if self.alpha != 1 else g)
 
 
 def add(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
-    b, out = _binary(np.add if alpha == 1 else (lambda x, y: x + y * alpha), a, b, "+")
+    if alpha == 1:
+        b, out = _binary(np.add, a, b, "+")
+        return record(out, AddBackward0, (a, b))
+    b, out = _binary(lambda x, y: x + y * alpha, a, b, "+")
     return record(out, AddBackward0, (a, b), alpha=alpha)
 
 
 class SubBackward0(Node):
+    alpha = 1  # set on the node only when sub was given another alpha
+
     def backward(self, g: Any) -> tuple:
         if not self.needs(1):  # x - constant: the constant needs no gradient
             return g, None
@@ -104,7 +111,10 @@ def sub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
     if a._data.dtype == np.bool_ and getattr(b, "dtype", None) is _dtype.bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
-    b, out = _binary(np.subtract if alpha == 1 else (lambda x, y: x - y * alpha), a, b, "-")
+    if alpha == 1:
+        b, out = _binary(np.subtract, a, b, "-")
+        return record(out, SubBackward0, (a, b))
+    b, out = _binary(lambda x, y: x - y * alpha, a, b, "-")
     return record(out, SubBackward0, (a, b), alpha=alpha)
 
 

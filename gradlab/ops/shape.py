@@ -196,7 +196,7 @@ def unsqueeze(a: Tensor, dim: int) -> Tensor:
 
 class PermuteBackward0(Node):
     def backward(self, g: Any) -> Any:
-        inv = tuple(np.argsort(self.dims))
+        inv = tuple(sorted(range(len(self.dims)), key=self.dims.__getitem__))
         return g.permute(inv) if isinstance(g, Tensor) else g.transpose(inv)
 
 

@@ -90,8 +90,7 @@ class Adam(Optimizer):
                 for p in params:
                     self._update(p, self._state(p, amsgrad), group, lr, beta1, beta2)
                 continue
-            for p, view in zip(params, flat.grads):
-                np.copyto(view, p.grad._data)
+            np.concatenate([p.grad._data.reshape(-1) for p in params], out=flat.grad)
             if group["maximize"]:
                 np.negative(flat.grad, out=flat.grad)
             if wd != 0:

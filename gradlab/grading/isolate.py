@@ -158,11 +158,14 @@ def enter_root(root: str) -> None:
 # count: 256 of them at the RLIMIT_FSIZE each would hold gigabytes of the host's memory.
 # setsid: the kernel shares the CPU fairly between sessions (autogroups), so processes that
 # each make a session of their own would take a share each from the other sandboxes.
-AUDIT_ARCHES = {  # machine: ((audit arch, (memfd_create, memfd_secret, setsid, ...)), ...)
-    "x86_64": ((0xC000003E, (319, 447, 112, 0x40000000 | 319, 0x40000000 | 447,
-                             0x40000000 | 112)),
-               (0x40000003, (356, 447, 66))),
-    "aarch64": ((0xC00000B7, (279, 447, 157)), (0x40000028, (385, 447, 66))),
+# add_key, request_key, keyctl: the kernel keeps a keyring per uid after the run ends, which
+# the next run under the same sandbox uid (another learner) could read.
+_X86_64 = (319, 447, 112, 248, 249, 250)  # memfd_create, memfd_secret, setsid, keys
+AUDIT_ARCHES = {  # machine: ((audit arch, (denied system call numbers)), ...)
+    "x86_64": ((0xC000003E, _X86_64 + tuple(0x40000000 | n for n in _X86_64)),  # and x32
+               (0x40000003, (356, 447, 66, 286, 287, 288))),  # i386
+    "aarch64": ((0xC00000B7, (279, 447, 157, 217, 218, 219)),
+                (0x40000028, (385, 447, 66, 309, 310, 311))),  # 32-bit ARM
 }
 _BPF_LD_ABS, _BPF_JEQ, _BPF_RET = 0x20, 0x15, 0x06
 _RET_ALLOW, _RET_EPERM = 0x7FFF0000, 0x00050000 | 1

@@ -14,7 +14,6 @@ import fcntl
 import json
 import os
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from .answers import MAX_ANSWER_BYTES, MAX_ITEMS, Invalid, decode
 from .bubblewrap import bwrap_command, resolve_isolation
 from .cgroups import Cgroup
 from .limits import Limits
+from .teardown import end_sandbox, remove_folder
 from .users import SandboxUser, kill_all_processes_of
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -304,12 +304,12 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
             os.close(write_fd)
         os.close(read_fd)
         if process is not None:
-            _kill_tree(process)
+            end_sandbox(process, isolation == "bubblewrap")
         if group is not None:
             group.close()
         if user is not None:
             kill_all_processes_of(user.uid, user.gid)
-        _remove(workdir)
+        remove_folder(workdir)
 
 
 class _Streams:
@@ -410,26 +410,5 @@ def _widen(fd: int) -> None:
     machine still reads it long before the question's timeout."""
     try:
         fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
-    except OSError:
-        pass
-
-
-def _kill_tree(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    for stream in (process.stdout, process.stderr, process.stdin):
-        if stream and not stream.closed:
-            stream.close()
-
-
-def _remove(path: str) -> None:
-    try:
-        shutil.rmtree(path)
     except OSError:
         pass

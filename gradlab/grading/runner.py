@@ -253,9 +253,12 @@ def run_cells(job: dict, channel: Channel, answers, mode: str = "basic") -> None
                 for item in cell["captures"]:
                     if item["check"] not in skip_checks:
                         _capture(item, namespace, channel, answers)
-        except CellTimeout:
-            timed_out = True
-            cuts[segment] = index
+        except CellTimeout as caught:
+            if armed[0]:  # raised by the learner's code, not by the alarm: an error
+                error = answers.describe(caught)
+            else:
+                timed_out = True
+                cuts[segment] = index
         except BaseException as caught:  # SystemExit, KeyboardInterrupt and all the rest
             error = answers.describe(caught)
         finally:

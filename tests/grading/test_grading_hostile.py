@@ -176,6 +176,12 @@ def test_every_seccomp_jump_lands_on_a_return(machine):
     assert seccomp_program("sparc") is None
 
 
+def test_raising_the_runners_own_timeout_is_an_error_not_a_timeout():
+    result = run("import sys\nraise sys.modules['__main__'].CellTimeout()", "1")
+    assert result.timed_out == set() and result.failure is None
+    assert [e["type"] for e in result.errors.values()] == ["CellTimeout"]
+
+
 @root_only
 def test_a_daemonized_grandchild_that_ignores_sigterm_is_killed_after_grading():
     code = ("import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"

@@ -52,8 +52,11 @@ def backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = Non
     api.backward(self, gradient, retain_graph, create_graph, inputs)
 
 
-def accumulator(self: Tensor) -> AccumulateGrad:
-    """The leaf's ``AccumulateGrad`` node: one per leaf while any graph still refers to it."""
+def accumulator(self: Tensor) -> AccumulateGrad | None:
+    """The leaf's ``AccumulateGrad`` node: one per leaf while any graph still refers to it;
+    none for a view made under ``no_grad`` (it requires grad, but PyTorch drops its gradient)."""
+    if self.__dict__.get("_made_without_grad"):
+        return None
     acc = self._acc() if self._acc is not None else None
     if acc is None:
         acc = AccumulateGrad(self)

@@ -10,6 +10,7 @@ The forward follows PyTorch's CPU kernels (double accumulation for batch statist
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -17,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._mt19937 import fma32, fma64
 from gradlab.autograd.graph import Node
 from gradlab.nn import init
+from gradlab.nn._layer_norm_cpu import layer_norm_backward, rowwise_moments
 from gradlab.nn.module import Module
 from gradlab.nn.parameter import Parameter
 from gradlab.ops._util import record
@@ -235,13 +238,24 @@ class BatchNorm2d(_BatchNorm):
 class NativeLayerNormBackward0(Node):
     def backward(self, g: Any) -> tuple:
         x, w = self.saved_tensors
+        needs = (self.needs(0), self.needs(1), self.needs(2))
+        if not _is_tensor(g) and self.exact:  # PyTorch's kernel, bit for bit
+            size = math.prod(x.shape[x.ndim - len(self.axes):])
+            rows = (-1, size)
+            dx, dw, db = layer_norm_backward(
+                np.ascontiguousarray(g.reshape(rows)), np.ascontiguousarray(x.reshape(rows)),
+                self.mean.reshape(-1), self.rstd.reshape(-1),
+                None if w is None else w.reshape(-1), needs)
+            shape = x.shape[x.ndim - len(self.axes):]
+            return (None if dx is None else dx.reshape(x.shape),
+                    None if dw is None or not needs[1] else dw.reshape(shape),
+                    None if db is None or not needs[2] else db.reshape(shape))
         if _is_tensor(g):  # create_graph: statistics as functions of x
             xhat, rstd = _standardise(x, self.axes, self.eps)
         else:
             xhat, rstd = (x - self.mean) * self.rstd, self.rstd
         leading = tuple(range(g.ndim - len(self.axes)))
-        return _affine_backward(g, xhat, rstd, w, self.axes, leading, True,
-                                (self.needs(0), self.needs(1), self.needs(2)))
+        return _affine_backward(g, xhat, rstd, w, self.axes, leading, True, needs)
 
 
 def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
@@ -268,18 +282,27 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
     axes = tuple(range(x.ndim - k, x.ndim))
     dt = x.dtype if x.dtype == np.float64 else np.dtype(np.float32)
     xs = x.astype(dt, copy=False)
-    mean = xs.mean(axis=axes, keepdims=True, dtype=np.float64).astype(dt)
-    centred = xs - mean
-    var = (centred * centred).mean(axis=axes, keepdims=True, dtype=np.float64).astype(dt)
+    rows = np.ascontiguousarray(xs.reshape(-1, math.prod(shape)))
+    stats = x.shape[:x.ndim - k] + (1,) * k
+    if rows.size and x.dtype == dt:  # PyTorch's kernel, bit for bit
+        mean, var = rowwise_moments(rows)
+        mean, var = mean.reshape(stats), var.reshape(stats)
+    else:  # float16 (computed in float32) and empty inputs
+        mean = xs.mean(axis=axes, keepdims=True, dtype=np.float64).astype(dt)
+        var = ((xs - mean) ** 2).mean(axis=axes, keepdims=True, dtype=np.float64).astype(dt)
     rstd = dt.type(1) / np.sqrt(var + dt.type(eps))
-    out = xs * rstd - mean * rstd
+    fma = fma32 if dt == np.float32 else fma64
+    centred = xs + -mean
+    out = centred * rstd  # then * weight + bias in one fused multiply-add
     if weight is not None:
-        out = out * weight._data.astype(dt)
-    if bias is not None:
-        out = out + bias._data.astype(dt)
+        b = bias._data.astype(dt) if bias is not None else np.zeros((), dt)
+        out = fma(out, weight._data.astype(dt), b).reshape(out.shape)
+    elif bias is not None:  # the compiler drops the * 1 and fuses the rest
+        out = fma(centred, rstd, bias._data.astype(dt)).reshape(out.shape)
     return record(out.astype(x.dtype, copy=False), NativeLayerNormBackward0,
                   (input, weight, bias), saved=(input, weight), mean=mean, rstd=rstd,
-                  axes=axes, eps=eps)
+                  axes=axes, eps=eps, exact=bool(rows.size) and x.dtype == dt and (
+                      weight is None or weight._data.dtype == dt))
 
 
 class LayerNorm(Module):

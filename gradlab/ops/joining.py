@@ -33,10 +33,13 @@ def _multi_output(a: Tensor, parts: list[np.ndarray], node_cls: type[Node], **at
         node = node_cls((edge(a),), tuple([(p.shape, p.dtype) for p in parts]))
         node.__dict__.update(attrs)
     vc, base = a._vc, (a._base if a._base is not None else a)
+    without_grad = not STATE.enabled and base._rg  # requires grad, refuses in-place changes
     outs = []
     for i, p in enumerate(parts):  # basic slices: views of a's memory, sharing its version
         t = Tensor._make(p, node, i) if node is not None else Tensor._make(p)
         t._vc, t._base = vc, base
+        if without_grad:
+            t._made_without_grad = t._rg = True
         outs.append(t)
     return tuple(outs)
 

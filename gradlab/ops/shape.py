@@ -26,6 +26,7 @@ def as_view(res: Tensor, base: Tensor) -> Tensor:
         res._base = base._base if base._base is not None else base
         if not STATE.enabled and res._base._rg:  # see inplace.check_inplace
             res._made_without_grad = True
+            res._rg = True  # as PyTorch reports it; its gradient goes nowhere (accumulator)
         if base._inference:  # a view of an inference tensor is one too
             res._inference = True
     return res

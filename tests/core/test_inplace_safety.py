@@ -80,6 +80,24 @@ def test_a_view_made_under_no_grad_cannot_be_changed_in_place_with_grad_on(make)
     assert plain.tolist() == [2.0, 1.0, 1.0]
 
 
+@pytest.mark.parametrize("make", [lambda: leaf() * 1, leaf])
+def test_a_view_made_under_no_grad_requires_grad_but_passes_no_gradient_back(make):
+    base = make()
+    with gradlab.no_grad():
+        views = [base[0:2], base.view(3), base.unsqueeze(0), *base.unbind(0), *base.split(2)]
+    for view in views:
+        assert view.requires_grad and view.is_leaf and view.grad_fn is None
+        with pytest.raises(RuntimeError, match=VIEW_NO_GRAD):
+            view.mul_(2)
+    y = views[0] * 2
+    assert y.requires_grad and y.grad_fn.next_functions == ((None, 0), (None, 0))
+    y.sum().backward()  # as in PyTorch: no error, and no gradient reaches anything
+    assert views[0].grad is None and (base.grad if base.is_leaf else None) is None
+    with gradlab.no_grad():
+        detached = base.detach()[0:2]
+    assert not detached.requires_grad
+
+
 def test_detach_in_place_is_refused_on_views():
     message = r"^Can't detach views in-place\. Use detach\(\) instead\."
     for view in ((leaf() * 1)[0], leaf()[0:1], gradlab.ones(3)[0:1]):
@@ -132,6 +150,9 @@ SNIPPETS = [
     "y = x * 1; z = y.sigmoid(); w = z[0:1]; w.mul_(2); z.sum().backward()",
     "y = x * 1\nwith lib.no_grad():\n    v = y[0:1]\nv.mul_(2)",
     "with lib.no_grad():\n    v = x[0:1]\nv.mul_(2)",
+    "with lib.no_grad():\n    v = x[0:2]\n(v * 2).sum().backward(); assert v.requires_grad",
+    "with lib.no_grad():\n    v, w = x.split(2)\nw.add_(1)",
+    "with lib.no_grad():\n    v, w, u = x.unbind(0)\nw.add_(1)",
     "y = x * 1; y[0].detach_()",
     "with lib.inference_mode():\n    a = lib.ones(3)\nx * a",
     "with lib.inference_mode():\n    a = lib.ones(3)\na.requires_grad_()",

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import gradlab
 from gradlab import _mt19937
 from gradlab import random as gr
 
@@ -483,3 +484,58 @@ def test_large_draws_match_torch(dtype, torch):
     for call in [("normal", (100_003,), 0.25, 1.5, dtype), ("uniform", (100_003,), -2, 3, dtype),
                  ("randperm", 20_000), ("bernoulli", 0.3, (10_000,), dtype)]:
         assert torch_call(torch, theirs, call).tobytes() == gradlab_call(ours, call).tobytes()
+
+
+BERNOULLI_SNIPPETS = [
+    "lib.bernoulli(lib.full((3, 5), 0.4))",
+    "lib.bernoulli(lib.rand(40, dtype=lib.float64))",
+    "lib.bernoulli(lib.full((20, 7), 0.3).t())",  # the result is contiguous anyway
+    "lib.bernoulli(lib.ones(17), 0.25)",
+    "lib.rand(6).bernoulli()",
+    "lib.zeros(4, 9).bernoulli_()",
+    "lib.zeros(33, dtype=lib.float64).bernoulli_(0.7)",
+    "lib.zeros(20, 7).t().bernoulli_(0.5)",  # drawn along the transposed memory
+    "lib.zeros(5, 40).t().bernoulli_(lib.full((5, 40), 0.6).t())",
+    "lib.zeros(2, 3).bernoulli_(lib.tensor([0.1, 0.9, 0.5]))",
+    "lib.zeros(5, dtype=lib.int64).bernoulli_(0.5)",
+    "lib.bernoulli(lib.full((3,), 0.5), generator=lib.Generator().manual_seed(3))",
+]
+
+
+def bernoulli_outcome(lib, snippet, seed):
+    lib.manual_seed(seed)
+    try:
+        out = eval(snippet, {"lib": lib})
+    except (RuntimeError, NotImplementedError, TypeError) as e:
+        return type(e).__name__, str(e).split("\n")[0]
+    return out.tolist(), str(out.dtype).split(".")[-1], lib.rand(2).tolist()
+
+
+def test_bernoulli_is_exposed_with_pytorchs_rules():
+    p = gradlab.tensor([0.2, 0.9, 0.5], requires_grad=True)
+    out = gradlab.bernoulli(p)
+    assert set(out.tolist()) <= {0.0, 1.0} and out.grad_fn.name() == "BernoulliBackward0"
+    out.sum().backward()
+    assert p.grad.tolist() == [0.0, 0.0, 0.0]
+    assert gradlab.bernoulli(p, 0.5).grad_fn.name() == "NotImplemented"
+    with pytest.raises(RuntimeError, match=r"^bernoulli_ expects p to be in \[0, 1\], but got "
+                                           r"p=1.5$"):
+        gradlab.ones(3).bernoulli_(1.5)
+    with pytest.raises(RuntimeError, match=r"^Expected p_in >= 0 && p_in <= 1 to be true"):
+        gradlab.bernoulli(gradlab.tensor([1.5, 0.2]))
+    with pytest.raises(NotImplementedError, match="\"bernoulli_tensor_cpu_p_\" not implemented "
+                                                  "for 'Long'"):
+        gradlab.bernoulli(gradlab.tensor([1, 0]))
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        p.bernoulli_(0.5)
+    gradlab.manual_seed(0)
+    first = gradlab.zeros(8).bernoulli_()
+    gradlab.manual_seed(0)
+    assert gradlab.zeros(8).bernoulli_().tolist() == first.tolist()
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("snippet", BERNOULLI_SNIPPETS)
+def test_bernoulli_draws_equal_torchs(snippet, torch):
+    for seed in (0, 7):
+        assert bernoulli_outcome(gradlab, snippet, seed) == bernoulli_outcome(torch, snippet, seed)

@@ -17,7 +17,6 @@ import selectors
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from .answers import MAX_ANSWER_BYTES, MAX_ITEMS, Invalid, decode
 from .bubblewrap import bwrap_command, resolve_isolation
 from .cgroups import Cgroup
 from .limits import Limits
-from .teardown import end_sandbox, remove_folder
+from .teardown import end_sandbox, new_workdir, remove_folder
 from .users import SandboxUser, kill_all_processes_of
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -262,7 +261,7 @@ def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: 
     command = [sys.executable, "-I", str(RUNNER)]
     if isolation == "bubblewrap":
         command = bwrap_command(limits) + command
-    workdir = tempfile.mkdtemp(prefix="gradlab-sandbox-")
+    workdir = new_workdir()
     read_fd, write_fd = os.pipe()
     _widen(read_fd)
     process, group = None, None

@@ -13,7 +13,10 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
+
+PREFIX = "gradlab-sandbox-"
 
 
 def end_sandbox(process: subprocess.Popen, bubblewrap: bool) -> None:
@@ -77,6 +80,25 @@ def _wait_exited(pid: int, wait: float = 10.0) -> None:
         except (OSError, IndexError):
             return
         time.sleep(0.01)
+
+
+def new_workdir() -> str:
+    """A fresh work folder named after this grader process. Empty ones of graders that are
+    gone (killed before they could remove theirs) are removed first; a live grader's are
+    never touched, as a live sandbox's root is mounted on its folder."""
+    base = tempfile.gettempdir()
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        entries = []
+    for entry in entries:
+        pid = entry[len(PREFIX):].split("-")[0]
+        if entry.startswith(PREFIX) and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            try:
+                os.rmdir(os.path.join(base, entry))
+            except OSError:
+                pass
+    return tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
 
 
 def remove_folder(path: str) -> None:

@@ -2,9 +2,12 @@
 cannot take more than one sandbox's share of the CPU, and they leave nothing behind."""
 
 import os
+import subprocess
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from support import namespaces_available
@@ -170,3 +173,20 @@ def test_the_kernel_keyring_is_closed_so_nothing_passes_to_the_next_learner():
         pytest.skip("the seccomp filter covers x86_64 and aarch64")
     code = code.replace("SYS_ADD_KEY", str(numbers[0])).replace("SYS_KEYCTL", str(numbers[1]))
     assert value(code, "(serial, errno)") == [-1, 1]  # EPERM
+
+
+def test_work_folders_of_a_killed_grader_are_removed_and_live_ones_kept():
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    base = Path(tempfile.gettempdir())
+    stale = base / f"gradlab-sandbox-{finished.pid}-stale"
+    live = base / f"gradlab-sandbox-{os.getpid()}-live"  # this process: alive
+    stale.mkdir()
+    live.mkdir()
+    try:
+        assert value("x = 1", "x") == 1
+        assert not stale.exists() and live.exists()
+    finally:
+        for folder in (stale, live):
+            if folder.exists():
+                folder.rmdir()

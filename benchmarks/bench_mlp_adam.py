@@ -1,11 +1,13 @@
-"""One Adam training step of a small MLP, in gradlab and (when installed) in PyTorch.
+"""One Adam training step of a small MLP, in gradlab, in hand-written numpy and (when installed) in
+PyTorch.
 
 The step is the whole loop body: ``zero_grad``, forward through 32 → 64 → 64 → 1 with ReLU on a
-batch of 256, ``MSELoss``, ``backward``, ``optimizer.step()``. Both libraries start from the same
+batch of 256, ``MSELoss``, ``backward``, ``optimizer.step()``. All start from the same
 weights and run on one thread (numpy's BLAS is limited with threadpoolctl when it is installed,
 else set ``OPENBLAS_NUM_THREADS=1``: a multi-threaded BLAS on a busy machine is many times slower
-on matrices this small), and the script prints the time per step and gradlab's ratio to PyTorch.
-Run it with ``python benchmarks/bench_mlp_adam.py``; ``benchmarks/run.py`` calls ``main()``.
+on matrices this small), and the script prints the time per step and gradlab's ratios to PyTorch
+and to numpy. Run it with ``python benchmarks/bench_mlp_adam.py``; ``benchmarks/run.py`` calls
+``main()``.
 """
 
 from __future__ import annotations
@@ -51,6 +53,42 @@ def _step_function(lib: Any, weights: list[np.ndarray], x: np.ndarray, y: np.nda
     return step
 
 
+def _numpy_step_function(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Any:
+    """The same step in plain numpy, gradients and Adam written by hand: the floor any
+    framework pays on top of (float32 throughout, same weights)."""
+    params = [w.copy() for w in weights]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    lr, beta1, beta2, eps = np.float32(1e-3), np.float32(0.9), np.float32(0.999), np.float32(1e-8)
+    count = [0]
+
+    def step() -> float:
+        acts, h = [x], x
+        for i in range(0, len(params), 2):
+            h = h @ params[i].T + params[i + 1]
+            if i < len(params) - 2:
+                h = np.maximum(h, 0)
+            acts.append(h)
+        diff = h - y
+        loss = float((diff * diff).mean())
+        g = diff * np.float32(2 / diff.size)
+        grads: list[np.ndarray] = [None] * len(params)  # type: ignore[list-item]
+        for i in range(len(params) - 2, -1, -2):
+            grads[i], grads[i + 1] = g.T @ acts[i // 2], g.sum(axis=0)
+            if i:
+                g = (g @ params[i]) * (acts[i // 2] > 0)
+        count[0] += 1
+        t = count[0]
+        for p, grad, (m, v) in zip(params, grads, moments):
+            m += (grad - m) * (1 - beta1)
+            v *= beta2
+            v += (1 - beta2) * grad * grad
+            denom = np.sqrt(v) / np.float32(np.sqrt(1 - beta2**t)) + eps
+            p -= (lr / np.float32(1 - beta1**t)) * m / denom
+        return loss
+
+    return step
+
+
 def time_steps(steps: dict[str, Any], repeats: int = 9, number: int = 30) -> dict[str, float]:
     """For each library, the best over ``repeats`` of the mean CPU time of ``number``
     consecutive steps, in seconds. The libraries take turns, so a busy spell on the shared
@@ -89,7 +127,8 @@ def main() -> dict[str, float]:
     x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
     y = rng.standard_normal((BATCH, 1)).astype(np.float32)
 
-    steps = {"gradlab": _step_function(gradlab, weights, x, y)}
+    steps = {"gradlab": _step_function(gradlab, weights, x, y),
+             "numpy": _numpy_step_function(weights, x, y)}
     try:
         torch = importlib.import_module("torch")
         torch.set_num_threads(1)
@@ -102,6 +141,9 @@ def main() -> dict[str, float]:
     print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, one Adam step (CPU time, best of 9 "
           "alternating rounds)")
     print(f"  gradlab: {result['gradlab_s'] * 1e6:9.1f} µs")
+    result["numpy_ratio"] = result["gradlab_s"] / result["numpy_s"]
+    print(f"  numpy (hand-derived): {result['numpy_s'] * 1e6:9.1f} µs  gradlab is "
+          f"{result['numpy_ratio']:.2f}x")
     if torch is None:
         print("  torch:   not installed (no ratio)")
         return result

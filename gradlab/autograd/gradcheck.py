@@ -1,11 +1,12 @@
-"""``gradcheck`` / ``gradgradcheck`` as PyTorch 2.13's (its default "slow mode").
+"""``gradcheck`` / ``gradgradcheck`` as PyTorch 2.13's: its default "slow mode", and
+``fast_mode=True`` (one random direction per input and output, from PyTorch's own generator).
 
-Every element of every input that requires grad is nudged by ``±eps`` *in the input's own
-dtype* to build the numerical Jacobian; autograd builds the analytical one, one backward pass
-per output element (twice, to catch a non-deterministic backward). They must agree to
-``atol + rtol * |numerical|``. So, as in PyTorch, float32 inputs get a warning and usually fail:
-a nudge of 1e-6 is lost in float32 rounding, which is the lesson. Messages are PyTorch's; after
-them gradlab lists, for learners, each Jacobian entry that differs.
+In slow mode every element of every input that requires grad is nudged by ``±eps`` *in the
+input's own dtype* to build the numerical Jacobian; autograd builds the analytical one, one
+backward pass per output element (twice, to catch a non-deterministic backward). They must
+agree to ``atol + rtol * |numerical|``. So, as in PyTorch, float32 inputs get a warning and
+usually fail: a nudge of 1e-6 is lost in float32 rounding, which is the lesson. Messages are
+PyTorch's; after them gradlab lists, for learners, each Jacobian entry that differs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from gradlab.autograd.api import grad
 from gradlab.autograd.grad_mode import enable_grad
+from gradlab.random import Generator
 from gradlab.tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
@@ -73,14 +75,15 @@ def _evaluate(func: Callable[..., Any], inputs: tuple) -> tuple[np.ndarray, ...]
     return tuple(np.array(o._data, copy=True) for o in _as_tuple(func(*inputs)))
 
 
-def _check_same(a: np.ndarray, b: np.ndarray, eps: float, idx: tuple) -> None:
+def _check_same(a: np.ndarray, b: np.ndarray, eps: float, idx: tuple | None) -> None:
+    on = "" if idx is None else f" on index {idx}"
     if a.shape != b.shape:
         raise AssertionError(f"Expected `func` to return outputs with the same shape when inputs "
-                             f"are perturbed on index {idx} by {eps}, but got: shapes {a.shape} "
+                             f"are perturbed{on} by {eps}, but got: shapes {a.shape} "
                              f"and {b.shape}.")
     if a.dtype != b.dtype:
         raise AssertionError(f"Expected `func` to return outputs with the same dtype when inputs "
-                             f"are perturbed on index {idx} by {eps}, but got: dtypes {a.dtype} "
+                             f"are perturbed{on} by {eps}, but got: dtypes {a.dtype} "
                              f"and {b.dtype}.")
 
 
@@ -204,11 +207,136 @@ def _check_mul_by_grad_output(outputs: tuple[Tensor, ...], diff_inputs: list[Ten
             raise GradcheckError("grad is incorrect size")
 
 
+FAST_FAIL_SLOW_OK_MSG = """
+Fast gradcheck failed but element-wise differences are small. This means that the
+test might've passed in slow_mode!
+
+If you are adding a new operator, please file an issue and then use one of the
+workarounds. The workaround depends on how your test invokes gradcheck/gradgradcheck:
+
+If the test
+- manually invokes gradcheck/gradgradcheck, then call gradcheck/gradgradcheck
+  with `fast_mode=False` as a keyword argument.
+- is OpInfo-based (e.g., in test_ops_gradients.py), then modify the OpInfo for the test
+  to have `gradcheck_fast_mode=False`
+- is a Module test (e.g., in common_nn.py), then modify the corresponding
+  module_test entry to have `gradcheck_fast_mode=False`
+""".strip()
+
+
+def _unit_vector(t: Tensor, gen: Generator) -> np.ndarray:
+    """``torch.rand(numel)`` (float32) from ``gen``, cast to ``t``'s dtype, divided by its
+    norm."""
+    vec = gen.uniform((t.numel(),), 0.0, 1.0, np.float32).astype(t._data.dtype)
+    return vec / vec.dtype.type(np.sqrt((vec.astype(np.float64) ** 2).sum()))
+
+
+def _directional(func: Callable[..., Any], inputs: tuple, x: Tensor, u: np.ndarray,
+                 eps: float) -> tuple[np.ndarray, ...]:
+    """``J u`` for every output, by central differences along ``u`` (scaled by ``eps``)."""
+    data = x._data
+    step = (u * data.dtype.type(eps)).reshape(data.shape)
+    orig = data.copy()
+    data[...] = orig - step
+    below = _evaluate(func, inputs)
+    data[...] = orig + step
+    above = _evaluate(func, inputs)
+    data[...] = orig
+    out = []
+    for a, b in zip(below, above):
+        _check_same(a, b, eps, None)
+        out.append(((b - a) / (2 * eps)).astype(b.dtype, copy=False).reshape(-1))
+    return tuple(out)
+
+
+def _fast_gradcheck(func: Callable[..., Any], inputs: tuple, func_out: tuple,
+                    outputs: tuple[Tensor, ...], eps: float, atol: float, rtol: float,
+                    nondet_tol: float) -> None:
+    """PyTorch's fast mode: compare ``v^T (J u)`` by finite differences with ``(v^T J) u``
+    by one backward pass, for random unit vectors ``u`` (per input) and ``v`` (per output)."""
+    gen = Generator()  # its own generator: the user's random state is left alone
+    diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    us = [_unit_vector(x, gen) for x in diff_inputs]
+    vs = [_unit_vector(o, gen) for o in outputs]
+    float_outs = [i for i, o in enumerate(func_out) if _is_float(o)]
+    numerical = []
+    for x, u in zip(diff_inputs, us):
+        jus = _directional(func, inputs, x, u, eps)
+        if not outputs:
+            if any(j.size and np.abs(j).max() > nondet_tol for j in jus):
+                raise GradcheckError("Numerical gradient for function expected to be zero")
+            continue
+        numerical.append([(v * jus[k]).sum() for v, k in zip(vs, float_outs)])
+    if not outputs:
+        return
+    analytical = []
+    for output, v in zip(outputs, vs):
+        g_out = Tensor._make(v.reshape(output._data.shape))
+        runs = []
+        for _ in range(2):  # twice, to catch a backward that is not reentrant
+            grads = grad(output, diff_inputs, g_out, retain_graph=True, allow_unused=True)
+            row = []
+            for g, x in zip(grads, diff_inputs):
+                if g is not None and g.shape != x.shape:
+                    raise GradcheckError("Analytical gradient has incorrect size")
+                row.append(np.zeros(x.numel(), x._data.dtype) if g is None
+                           else g._data.reshape(-1))
+            runs.append(row)
+        for a, b in zip(*runs):
+            if a.size and np.abs(a - b).max() > nondet_tol:
+                raise GradcheckError("Backward is not reentrant, i.e., running backward with "
+                                     "same input and grad_output multiple times gives different"
+                                     " values, although analytical gradient matches numerical "
+                                     f"gradient.The tolerance for nondeterminism was "
+                                     f"{nondet_tol}.")
+        analytical.append([np.dot(vj, u) for vj, u in zip(runs[0], us)])
+    for i, per_output in enumerate(numerical):
+        for j, n in enumerate(per_output):
+            a = analytical[j][i]
+            scaled_atol = atol * float(us[i].sum()) * float(vs[j].sum())
+            close = _allclose(np.asarray(a), np.asarray(n), rtol, scaled_atol)
+            if not close.all():
+                raise GradcheckError(
+                    f"Jacobian mismatch for output {j:d} with respect to input {i:d},\n"
+                    f"numerical:{Tensor._make(np.asarray(n))}\n"
+                    f"analytical:{Tensor._make(np.asarray(a))}\n"
+                    + _slow_mode_report(func, inputs, func_out, outputs, i, j, eps, atol, rtol))
+
+
+def _slow_mode_report(func: Callable[..., Any], inputs: tuple, func_out: tuple,
+                      outputs: tuple[Tensor, ...], i: int, j: int, eps: float, atol: float,
+                      rtol: float) -> str:
+    """PyTorch's second part of a fast-mode failure: the full Jacobians, in slow mode."""
+    float_outs = [o for o in func_out if _is_float(o)]
+    keep = [k for k, o in enumerate(float_outs) if o.requires_grad]
+    numerical = _numerical_jacobians(func, inputs, func_out, eps)[i][keep[j]]
+    diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    analytical = _analytical_rows(outputs[j], diff_inputs)[i]
+    max_diff = np.abs(numerical - analytical).max()
+    message = (
+        "\nThe above quantities relating the numerical and analytical jacobians are computed \n"
+        "in fast mode. See: https://github.com/pytorch/pytorch/issues/53876 for more "
+        "background \nabout fast mode. Below, we recompute numerical and analytical jacobians "
+        "in slow mode:\n\n"
+        f"Numerical:\n {Tensor._make(numerical)}\nAnalytical:\n{Tensor._make(analytical)}\n\n"
+        f"The max per-element difference (slow mode) is: {Tensor._make(np.asarray(max_diff))}."
+        "\n")
+    if _allclose(analytical, numerical, rtol, atol).all():
+        message += FAST_FAIL_SLOW_OK_MSG
+    return message
+
+
 def _gradcheck(func: Callable[..., Any], inputs: tuple, eps: float, atol: float, rtol: float,
-               nondet_tol: float) -> bool:
+               nondet_tol: float, fast_mode: bool = False) -> bool:
     _check_inputs(inputs)
     func_out = _as_tuple(func(*inputs))
     outputs = _differentiable_outputs(func_out)
+    if fast_mode:
+        _fast_gradcheck(func, inputs, func_out, outputs, eps, atol, rtol, nondet_tol)
+        if outputs:
+            _check_mul_by_grad_output(
+                outputs, [x for x in inputs if isinstance(x, Tensor) and x.requires_grad])
+        return True
     numerical = _numerical_jacobians(func, inputs, func_out, eps)
     if not outputs:
         if any((j != 0).any() for per_input in numerical for j in per_input):
@@ -251,7 +379,7 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
         raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad "
                              "to be True")
     try:
-        return _gradcheck(func, _as_tuple(inputs), eps, atol, rtol, nondet_tol)
+        return _gradcheck(func, _as_tuple(inputs), eps, atol, rtol, nondet_tol, fast_mode)
     except GradcheckError:
         if raise_exception:
             raise
@@ -290,7 +418,8 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, nondet_tol=nondet_tol)
+                     raise_exception=raise_exception, nondet_tol=nondet_tol,
+                     fast_mode=fast_mode)
 
 
 def _random_like(t: Tensor) -> Tensor:

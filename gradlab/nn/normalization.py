@@ -21,7 +21,7 @@ from gradlab import _dtype
 from gradlab._mt19937 import fma32, fma64
 from gradlab.autograd.graph import Node
 from gradlab.nn import init
-from gradlab.nn._layer_norm_cpu import layer_norm_backward, rowwise_moments
+from gradlab.nn._layer_norm_cpu import layer_norm_backward, rowwise_moments, threads
 from gradlab.nn.module import Module
 from gradlab.nn.parameter import Parameter
 from gradlab.ops._util import record
@@ -120,29 +120,67 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     xs = x.astype(dt, copy=False)
     if training:
         n = x.size // channels
-        mean = (xs.sum(axis=axes, dtype=np.float64) / n).astype(dt)
-        centred = xs - mean.reshape(stats)
-        var_sum = (centred * centred).sum(axis=axes, dtype=np.float64).astype(dt)
+        mean, var_sum = _batch_stats(xs)
         invstd = (1.0 / np.sqrt(var_sum.astype(np.float64) / n + eps)).astype(dt)
         if running_mean is not None:
-            _blend(running_mean, mean.astype(np.float64), momentum)
+            _blend(running_mean, mean, momentum)
         if running_var is not None:
-            _blend(running_var, var_sum.astype(np.float64) / max(n - 1, 1), momentum)
+            _blend(running_var, (var_sum.astype(np.float64) / max(n - 1, 1)).astype(dt), momentum)
     else:
         mean = running_mean._data.astype(dt)
         invstd = dt.type(1) / np.sqrt(running_var._data.astype(dt) + dt.type(eps))
+    fma = fma32 if dt == np.float32 else fma64
     alpha = invstd if weight is None else invstd * weight._data.astype(dt)
-    beta = -(mean * alpha) if bias is None else bias._data.astype(dt) - mean * alpha
-    out = (xs * alpha.reshape(stats) + beta.reshape(stats)).astype(x.dtype, copy=False)
+    bias_v = np.zeros((), dt) if bias is None else bias._data.astype(dt)
+    beta = fma(-mean, alpha, bias_v).reshape(alpha.shape)  # bias - mean * alpha, fused
+    out = fma(xs, alpha.reshape(stats), beta.reshape(stats)).reshape(xs.shape)
+    out = out.astype(x.dtype, copy=False)
     return record(out, NativeBatchNormBackward0, (input, weight, bias), saved=(input, weight),
                   mean=mean, invstd=invstd, axes=axes, channel_shape=stats, train=training,
                   eps=eps)
 
 
+def _batch_stats(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel (dim 1) mean and sum of squared deviations, added up as PyTorch's CPU
+    kernel does: with one value per channel and sample, each thread adds its share of the
+    rows in the input's precision and the threads' sums are added in double; otherwise one
+    running double sum per channel, in memory order."""
+    dt = xs.dtype.type
+    rows = xs.shape[0]
+    if xs.ndim == 2 or math.prod(xs.shape[2:]) == 1:
+        flat = xs.reshape(rows, xs.shape[1])
+        parts = min(threads(), rows) if rows > 1 else 1
+        chunk = -(-rows // parts)
+        fma = fma32 if xs.dtype == np.float32 else fma64
+        total = np.zeros(flat.shape[1])
+        for start in range(0, rows, chunk):
+            part = np.zeros(flat.shape[1], xs.dtype)
+            for i in range(start, min(rows, start + chunk)):
+                part = flat[i] + part
+            total = total + part
+        mean = (total / rows).astype(dt)
+        total = np.zeros(flat.shape[1])
+        for start in range(0, rows, chunk):
+            part = np.zeros(flat.shape[1], xs.dtype)
+            for i in range(start, min(rows, start + chunk)):
+                centred = flat[i] - mean
+                part = fma(centred, centred, part).reshape(part.shape)
+            total = total + part
+        return mean, total.astype(dt)
+    per_channel = np.moveaxis(xs, 1, 0).reshape(xs.shape[1], -1)
+    mean = (np.cumsum(per_channel, axis=1, dtype=np.float64)[:, -1]
+            / per_channel.shape[1]).astype(dt)
+    centred = per_channel - mean[:, None]
+    var_sum = np.cumsum(centred * centred, axis=1, dtype=np.float64)[:, -1].astype(dt)
+    return mean, var_sum
+
+
 def _blend(running: Tensor, batch: np.ndarray, momentum: float) -> None:
-    """``running = momentum * batch + (1 - momentum) * running``, in place (a new version)."""
-    old = running._data.astype(np.float64)
-    running._data[...] = (momentum * batch + (1 - momentum) * old).astype(running._data.dtype)
+    """``running = momentum * batch + (1 - momentum) * running`` in the buffer's precision,
+    in place (a new version)."""
+    dt = running._data.dtype.type
+    old = running._data
+    running._data[...] = dt(momentum) * batch.astype(dt) + dt(1 - momentum) * old
     running._vc[0] += 1
 
 

@@ -332,6 +332,14 @@ def masked_fill(a: Tensor, mask: Tensor, value: Any) -> Tensor:
         raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.ndim} dimension(s).")
     fill = value._data if is_tensor else value
+    try:
+        np.broadcast_shapes(m.shape, a._data.shape)
+    except ValueError:
+        k = max(a.ndim, m.ndim)
+        sa, sm = (1,) * (k - a.ndim) + a._data.shape, (1,) * (k - m.ndim) + m.shape
+        i = max(j for j in range(k) if sa[j] != sm[j] and 1 not in (sa[j], sm[j]))
+        raise RuntimeError(f"The size of tensor a ({sm[i]}) must match the size of tensor b "
+                           f"({sa[i]}) at non-singleton dimension {i}") from None
     out = np.where(m, np.asarray(fill).astype(a._data.dtype), a._data)
     if is_tensor:
         return record(out, MaskedFillBackward1, (a, value), mask=m)

@@ -118,13 +118,23 @@ def repeat(a: Tensor, *sizes: Any) -> Tensor:
     return record(out, RepeatBackward0, (a,), shape=x.shape, repeats=reps)
 
 
-def repeat_interleave(a: Tensor, repeats: Any, dim: int | None = None, *,
+def repeat_interleave(a: Tensor, repeats: Any = None, dim: int | None = None, *,
                       output_size: int | None = None) -> Tensor:
     """Repeat each element ``repeats`` times along ``dim`` (of the flattened tensor without).
 
     As in PyTorch, an int count is ``unsqueeze → expand → clone → view`` (``ViewBackward0``) and
     a tensor of counts an ``index_select`` (``IndexSelectBackward0``).
     """
+    if repeats is None:  # repeat_interleave(counts): each index i, counts[i] times
+        counts = a._data
+        if counts.ndim != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if counts.dtype not in (np.int64, np.int32):
+            raise NotImplementedError("\"repeat_interleave_cpu\" not implemented for "
+                                      f"'{a.dtype._legacy[:-6]}'")
+        if (counts < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        return Tensor._make(np.repeat(np.arange(counts.size, dtype=counts.dtype), counts))
     if dim is None:
         a = reshape(a, -1)
         dim = 0
@@ -143,7 +153,8 @@ def repeat_interleave(a: Tensor, repeats: Any, dim: int | None = None, *,
         return index_select(a, d, index)
     n = int(repeats.item() if _is_tensor(repeats) else repeats)
     if n < 0:
-        raise RuntimeError("repeats can not be negative")
+        raise RuntimeError("repeats can not be negative" if _is_tensor(repeats) else
+                           "Repeats must be non-negative")
     shape = list(a.shape)
     expanded = unsqueeze(a, d + 1).expand(*shape[:d + 1], n, *shape[d + 1:])
     shape[d] *= n
@@ -162,11 +173,16 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
 
 
 def _index(index: Tensor, name: str) -> np.ndarray:
-    if not _is_tensor(index) or index._data.dtype != np.int64:
+    if not _is_tensor(index) or index._data.dtype not in (np.int64, np.int32):
         got = index.dtype if _is_tensor(index) else type(index).__name__
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index" + (
-            "" if _is_tensor(index) else f", got {got}"))
-    return index._data
+        raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected dtype "
+                           "int32/int64 for index" + ("" if _is_tensor(index) else f", got {got}"))
+    return index._data.astype(np.int64, copy=False)
+
+
+def _check_src(a: Tensor, src: Tensor) -> None:
+    if src._data.dtype != a._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
 
 
 def _along(x: np.ndarray, idx: np.ndarray, d: int) -> tuple:
@@ -185,7 +201,7 @@ def _check_gather(x: np.ndarray, idx: np.ndarray, d: int, name: str) -> None:
             raise RuntimeError(f"Size does not match at dimension {k} expected index "
                                f"{list(idx.shape)} to be no larger than self {list(x.shape)} "
                                f"apart from dimension {d}")
-    bad = (idx < -x.shape[d]) | (idx >= x.shape[d]) if x.ndim else idx != 0
+    bad = (idx < 0) | (idx >= x.shape[d]) if x.ndim else idx != 0
     if bad.any():
         raise RuntimeError(f"index {int(idx[bad].reshape(-1)[0])} is out of bounds for "
                            f"dimension {d} with size {x.shape[d] if x.ndim else 1}")
@@ -208,7 +224,7 @@ def gather(a: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> 
     x, idx = a._data, _index(index, "gather")
     d = _wrap_dim(int(dim), x.ndim)
     _check_gather(x, idx, d, "gather")
-    out = x[_along(x, idx % max(x.shape[d] if x.ndim else 1, 1), d)] if x.ndim else x[()]
+    out = x[_along(x, idx, d)] if x.ndim else x[()]
     return record(np.asarray(out), GatherBackward0, (a,), shape=x.shape, index=idx, dim=d)
 
 
@@ -249,7 +265,8 @@ def scatter(a: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any =
     d = _wrap_dim(int(dim), x.ndim)
     _check_gather(x, idx, d, "scatter")
     if _is_tensor(src):
-        out = _put(x.copy(), idx, d, src._data.astype(x.dtype, copy=False))
+        _check_src(a, src)
+        out = _put(x.copy(), idx, d, src._data)
         return record(out, ScatterBackward0, (a, src), index=idx, dim=d)
     out = _put(x.copy(), idx, d, x.dtype.type(src))
     return record(out, ScatterBackward1, (a,), index=idx, dim=d)
@@ -269,7 +286,8 @@ def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     x, idx = a._data, _index(index, "scatter_add")
     d = _wrap_dim(int(dim), x.ndim)
     _check_gather(x, idx, d, "scatter_add")
-    out = _add_at(x.copy(), idx, d, src._data.astype(x.dtype, copy=False))
+    _check_src(a, src)
+    out = _add_at(x.copy(), idx, d, src._data)
     return record(out, ScatterAddBackward0, (a, src), index=idx, dim=d)
 
 
@@ -301,6 +319,9 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     size = x.shape[d] if x.ndim else 1
     bad = (idx < 0) | (idx >= size)
     if bad.any():
+        if d == 1 and x.ndim > 1:  # PyTorch's kernel for dim 1 words it its own way
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx[bad][0])} "
+                               f"axis_dim={size}")
         raise IndexError("index out of range in self")
     out = np.take(x, idx, axis=d) if x.ndim else x.reshape(1)[idx].reshape(idx.shape)
     return record(out, IndexSelectBackward0, (a,), shape=x.shape, dim=d, index=idx)

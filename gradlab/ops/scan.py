@@ -180,9 +180,9 @@ def flip(a: Tensor, dims: Any) -> Tensor:
     x = a._data
     dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
     wrapped = tuple(_wrap_dim(int(d), x.ndim) for d in dims)
-    if len(set(wrapped)) != len(wrapped):
-        raise RuntimeError(f"dims has duplicates, original flip dims size={len(dims)}, but "
-                           f"unique flip dims size={len(set(wrapped))}")
+    for k, d in enumerate(wrapped):
+        if d in wrapped[:k]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     out = np.flip(x, wrapped).copy() if x.ndim else x.copy()
     return record(out, FlipBackward0, (a,), dims=wrapped)
 

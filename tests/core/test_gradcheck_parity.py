@@ -63,6 +63,18 @@ SCENARIOS = {
         lambda a: (a.tanh() * a.sigmoid()).softmax(0), (x64(lib),)),
     "no raise": lambda lib: lib.autograd.gradcheck(wrong_square(lib), (x64(lib),),
                                                     raise_exception=False),
+    # fast mode: one random direction per input and output, from a fresh torch.Generator
+    "fast, wrong backward": lambda lib: lib.autograd.gradcheck(
+        wrong_square(lib), (x64(lib, (0.5, -1.0, 2.0, 0.25)).reshape(2, 2),), fast_mode=True),
+    "fast, correct, two outputs": lambda lib: lib.autograd.gradcheck(
+        lambda a, b: (a * b, a.sum() * 2),
+        (x64(lib).reshape(3, 1).detach().requires_grad_(), x64(lib, (3.0,))), fast_mode=True),
+    "fast, detached": lambda lib: lib.autograd.gradcheck(lambda a: a.detach() * 2,
+                                                         (x64(lib),), fast_mode=True),
+    "fast, not multiplied": lambda lib: lib.autograd.gradcheck(no_mul(lib), (x64(lib),),
+                                                               fast_mode=True),
+    "fast gradgradcheck": lambda lib: lib.autograd.gradgradcheck(
+        lambda a: (a.tanh() * a.sigmoid()).softmax(0), (x64(lib),), fast_mode=True),
 }
 
 

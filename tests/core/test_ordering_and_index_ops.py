@@ -125,6 +125,36 @@ def test_max_of_all_with_nan_sends_the_gradient_to_the_nans():
     assert x.grad.tolist() == [0.0, 0.5, 0.0, 0.5]
 
 
+INDEX_ERRORS = [
+    (lambda x: x.gather(1, gradlab.tensor([[1.0]])), RuntimeError,
+     r"gather\(\): Expected dtype int32/int64 for index"),
+    (lambda x: x.gather(1, gradlab.tensor([[-1]])), RuntimeError,
+     "index -1 is out of bounds for dimension 1 with size 4"),
+    (lambda x: x.scatter(1, gradlab.tensor([[0]]), gradlab.ones(1, 1, dtype=gradlab.float64)),
+     RuntimeError, r"scatter\(\): Expected self.dtype to be equal to src.dtype"),
+    (lambda x: x.index_select(1, gradlab.tensor([5])), RuntimeError,
+     "INDICES element is out of DATA bounds, id=5 axis_dim=4"),
+    (lambda x: x.index_select(0, gradlab.tensor([5])), IndexError, "index out of range in self"),
+    (lambda x: x.masked_fill(gradlab.tensor([True, False]), 1.0), RuntimeError,
+     r"The size of tensor a \(2\) must match the size of tensor b \(4\) at non-singleton "
+     "dimension 1"),
+    (lambda x: x.repeat_interleave(-1, dim=0), RuntimeError, "Repeats must be non-negative"),
+    (lambda x: x.flip((1, -1)), RuntimeError, "dim 1 appears multiple times in the list of dims"),
+]
+
+
+@pytest.mark.parametrize("op, error, message", INDEX_ERRORS)
+def test_index_ops_refuse_bad_indices_with_pytorchs_words(op, error, message):
+    with pytest.raises(error, match="^" + message):
+        op(gradlab.tensor(X))
+
+
+def test_int32_indices_and_repeat_interleave_of_counts():
+    x = gradlab.tensor(X)
+    assert x.gather(1, gradlab.tensor([[3], [0]], dtype=gradlab.int32)).tolist() == [[1], [0]]
+    assert gradlab.repeat_interleave(gradlab.tensor([2, 0, 1])).tolist() == [0, 0, 2]
+
+
 def test_kthvalue_and_mode_refuse_what_pytorch_refuses():
     with pytest.raises(RuntimeError, match=r"^kthvalue\(\): selected number k out of range for "
                        "dimension 0$"):

@@ -215,3 +215,26 @@ def test_layernorm_is_bit_for_bit_pytorchs(dtype, affine, torch):
                            + [t.grad.numpy() for t in (wt, bt) if t is not None])
         for want, got in zip(*results):
             np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("shape", [(7, 5), (4, 3, 6), (33, 10)])
+def test_batchnorm_forward_and_running_stats_are_bit_for_bit_pytorchs(shape, torch):
+    rng = np.random.default_rng(sum(shape))
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    w = rng.standard_normal(shape[1]).astype(np.float32)
+    results = []
+    for lib in (torch, gradlab):
+        bn = lib.nn.BatchNorm1d(shape[1])
+        with lib.no_grad():
+            bn.weight.copy_(lib.tensor(w))
+        train = bn(lib.tensor(x)).detach().numpy()
+        mean = bn.running_mean.numpy().copy()
+        bn.eval()
+        with lib.no_grad():  # the same running statistics for both
+            bn.running_var.copy_(lib.tensor(np.linspace(0.5, 2.0, shape[1], dtype=np.float32)))
+        results.append((bn(lib.tensor(x)).detach().numpy(), mean, train))
+    (t_eval, t_mean, t_train), (g_eval, g_mean, g_train) = results
+    np.testing.assert_array_equal(g_eval, t_eval)  # eval: x * alpha + beta, fused
+    np.testing.assert_array_equal(g_mean, t_mean)  # the running mean's float update
+    np.testing.assert_allclose(g_train, t_train, rtol=1e-6, atol=1e-6)

@@ -255,8 +255,9 @@ def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
         raise NotImplementedError(f"\"median_{'cpu' if dim is None else 'out'}\" not implemented"
                                   " for 'Bool'")
     if dim is None:
-        if x.size == 0:
-            return Tensor._make(np.array(np.nan, dtype=x.dtype))
+        if x.size == 0:  # NaN, still recorded as PyTorch records it
+            return record(np.array(np.nan, dtype=x.dtype), MedianBackward0, (a,),
+                          mask=np.zeros(x.shape, bool))
         flat = x.reshape(-1)
         if flat.dtype.kind == "f" and np.isnan(flat).any():  # PyTorch returns NaN
             value = np.array(np.nan, flat.dtype)

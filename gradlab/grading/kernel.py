@@ -38,6 +38,7 @@ MAX_SMALL = 64 << 10  # only an answer may be longer, and only when one is due
 TAIL = 4096
 PIPE_SIZE = 1 << 20
 TIMED_OUT, CRASHED = "timed out", "crashed"
+BETWEEN_QUESTIONS = 2.0  # what the runner's end_strays may take between two questions
 
 
 @dataclass
@@ -202,6 +203,11 @@ class _Watch:
                 for check in self.expected.unanswered():  # owed: scored wrong, not skipped
                     self.run.answers.setdefault(check, FORGED)
             self.cell = self.expected = None
+            following = self.next_cell()
+            if following is None or self.cells[following]["segment"] != self.segment:
+                # the question is over: the runner's cleanup before the next one (or before
+                # ``done``) runs on a clock of its own, not on the rest of this question's
+                self.deadline = now + BETWEEN_QUESTIONS + self.limits.grace
         elif kind == "answer" and self.cell is not None:
             self._answer(message)
         elif kind == "done" and self.ready and self.cell is None and self.next_cell() is None:
@@ -239,11 +245,26 @@ class _Watch:
                     self.run.answers.setdefault(check, FORGED)
 
     def fail(self, failure: str, reason: str) -> None:
-        if self.run.failure is None:
+        if self.run.failure is not None:
+            return
+        following = self.next_cell() if self.cell is None else None
+        if failure == TIMED_OUT and self.cell is None and self.segment is not None and (
+                following is None or self.cells[following]["segment"] != self.segment):
+            # between two questions: the finished one ran within its time and is never cut
+            # (a cut there drops cells that ran fine from every replay, and later questions
+            # are graded on another state); the next question is charged, or, after the
+            # last one, nothing: every answer is in
+            if following is None:
+                self.run.done = True
+                return
             self.run.failure, self.run.reason = failure, reason
-            self.run.failed_segment = self.segment
-            # the cell that was running (or, between two cells, the one that just ran)
-            self.run.failed_cell = self.cell if self.cell is not None else self.last_started
+            self.run.failed_segment = self.cells[following]["segment"]
+            self.run.failed_cell = following
+            return
+        self.run.failure, self.run.reason = failure, reason
+        self.run.failed_segment = self.segment
+        # the cell that was running (or, between two cells, the one that just ran)
+        self.run.failed_cell = self.cell if self.cell is not None else self.last_started
 
 
 def run_job(cells: list[dict], limits: Limits, user: SandboxUser | None, files: dict[str, bytes],

@@ -50,6 +50,9 @@ def _reference(spec: Any, execution: Any, segment: int | None, index: int) -> An
     if captured is None:
         failure = execution.failed.get(segment, (None, execution.fatal or "it never ran"))
         raise AuthoringError(f"{where}: the solution notebook did not get there ({failure[1]})")
+    if segment in execution.failed:  # a replay skipped some of its cells: not its value
+        failure = execution.failed[segment]
+        raise AuthoringError(f"{where}: the solution notebook {failure[0]} ({failure[1]})")
     if "error" in captured:
         error = captured["error"]
         raise AuthoringError(f"{where}: the solution raised {error['type']}: {error['message']}")

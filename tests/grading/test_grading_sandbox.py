@@ -1,6 +1,7 @@
 """The sandbox a submission runs in: user, file system, network, limits, timeouts, kills."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -239,3 +240,37 @@ def test_limits_refuse_nonsense():
         Limits(memory=1 << 20)
     with pytest.raises(ValueError, match="isolation"):
         Limits(isolation="docker")
+
+
+@pytest.fixture
+def slow_cleanup_between_questions(tmp_path, monkeypatch):
+    """A runner whose cleanup between questions (``end_strays``) takes its full 2 s, as on a
+    loaded machine or with a stray process slow to die: the grader's copy, patched."""
+    from gradlab.grading import kernel
+
+    folder = tmp_path / "grading"
+    shutil.copytree(Path(kernel.__file__).parent, folder,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    runner = folder / "runner.py"
+    source = runner.read_text()
+    anchor = '    if mode not in ("namespaces", "bubblewrap"):\n        return\n'
+    assert anchor in source
+    runner.write_text(source.replace(anchor, anchor + "    _sleep(2.0)\n", 1))
+    monkeypatch.setattr(kernel, "RUNNER", runner)
+
+
+@root_only
+def test_slow_cleanup_between_questions_neither_cuts_finished_questions_nor_scores_unattempted(
+        slow_cleanup_between_questions):
+    from support import FX_SOLUTION
+
+    from gradlab.grading import grade_notebook
+    from gradlab.grading.assignment import load_assignment
+
+    assignment = load_assignment(FX_SOLUTION)
+    limits = Limits(timeout=1, memory=768 << 20)  # a grace of 0.5 s, shorter than the cleanup
+    correct = grade_notebook(FIXTURES / "submissions" / "correct.ipynb", assignment, limits)
+    untouched = grade_notebook(FIXTURES / "exercises" / "fx.ipynb", assignment, limits)
+    assert (correct["status"], correct["total"], correct["runs"]) == ("graded", 9, 1), correct
+    assert untouched["total"] == 0, untouched
+    assert {q["status"] for q in untouched["questions"].values()} == {"not attempted"}, untouched

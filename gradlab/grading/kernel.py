@@ -207,7 +207,7 @@ class _Watch:
             if following is None or self.cells[following]["segment"] != self.segment:
                 # the question is over: the runner's cleanup before the next one (or before
                 # ``done``) runs on a clock of its own, not on the rest of this question's
-                self.deadline = now + BETWEEN_QUESTIONS + self.limits.grace
+                self.deadline = max(self.deadline, now + BETWEEN_QUESTIONS + self.limits.grace)
         elif kind == "answer" and self.cell is not None:
             self._answer(message)
         elif kind == "done" and self.ready and self.cell is None and self.next_cell() is None:

@@ -70,21 +70,23 @@ from gradlab.ops.creation import (
     full,
     full_like,
     linspace,
-    normal,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    randperm,
     tensor,
     zeros,
     zeros_like,
 )
 from gradlab.ops.einsum import einsum
 from gradlab.ops.indexing import cat, concat, concatenate, stack, where
+from gradlab.ops.sampling import (
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+)
 from gradlab.random import (
     Generator,
     get_rng_state,

@@ -23,6 +23,7 @@ from gradlab.ops import (
     pointwise,
     rearrange,
     reduction,
+    sampling,
     scan,
     shape,
     sorting,
@@ -143,7 +144,7 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     # in place only
     "zero_": (inplace.zero_, "m"), "fill_": (inplace.fill_, "m"), "copy_": (inplace.copy_, "m"),
     "uniform_": (inplace.uniform_, "m"), "normal_": (inplace.normal_, "m"),
-    "bernoulli": (creation.bernoulli, "mf"), "bernoulli_": (creation.bernoulli_, "m"),
+    "bernoulli": (sampling.bernoulli, "mf"), "bernoulli_": (sampling.bernoulli_, "m"),
 }
 
 METHODS = {name: fn for name, (fn, kinds) in OPS.items() if "m" in kinds}

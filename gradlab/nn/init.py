@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from gradlab.autograd.grad_mode import no_grad
-from gradlab.ops.creation import empty, empty_like, randperm
+from gradlab.ops.creation import empty, empty_like
+from gradlab.ops.sampling import randperm
 from gradlab.tensor import Tensor
 
 __all__ = [

@@ -10,9 +10,10 @@ numpy's C loop produce the raw 32-bit words quickly.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
+
+from gradlab._numerics.fma import fma32, fma64
 
 STATE_N = 624  # words in the mt19937 state
 STATE_BYTES = 5056  # len(torch.get_rng_state()): sizeof(CPUGeneratorImplState)
@@ -141,7 +142,8 @@ def _get(state: np.ndarray, offset: int, dtype: str) -> np.generic:
 # ------------------------------------------------------------------------------------------
 # The arithmetic PyTorch's compiled CPU kernels do on those words, reproduced exactly.
 # GCC contracts a multiply feeding an add into one fused multiply-add (FMA) in these kernels,
-# so a plain numpy a * b + c would differ in the last bit; fma32/fma64 round only once.
+# so a plain numpy a * b + c would differ in the last bit; fma32/fma64 (``_numerics.fma``)
+# round only once.
 
 
 def unit_float(words: np.ndarray, digits: int) -> np.ndarray:
@@ -153,65 +155,6 @@ def unit_float(words: np.ndarray, digits: int) -> np.ndarray:
 def unit_double(words: np.ndarray) -> np.ndarray:
     """``uniform_real(random64(), 0, 1)`` for double: the low 53 bits over 2**53."""
     return (words & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0**-53
-
-
-def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    total = a + b
-    b_part = total - a
-    return total, (a - (total - b_part)) + (b - b_part)
-
-
-def _sum_round_to_odd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a + b rounded to odd: a later rounding to fewer bits is then correctly rounded."""
-    total, error = _two_sum(a, b)
-    fix = (error != 0) & ((total.view(np.int64) & 1) == 0)
-    if fix.any():
-        total = np.where(fix, np.nextafter(total, np.where(error > 0, np.inf, -np.inf)), total)
-    return total
-
-
-def fma32(a, b, c) -> np.ndarray:
-    """float32 ``a * b + c`` with a single rounding.
-
-    The product is exact in float64, so only the sum rounds twice (to float64, then float32);
-    that differs from one rounding only when the float64 sum lands exactly halfway between two
-    float32 values (or is tiny), and those rare elements are redone with round-to-odd.
-    """
-    a, b, c = np.broadcast_arrays(*(np.asarray(x, dtype=np.float32) for x in (a, b, c)))
-    shape = a.shape
-    a, b, c = (x.reshape(-1).astype(np.float64) for x in (a, b, c))
-    product = a * b
-    total = product + c
-    halfway = (total.view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)
-    risky = halfway | (np.abs(total) < 2.0**-125)
-    if risky.any():
-        total[risky] = _sum_round_to_odd(product[risky], c[risky])
-    return total.astype(np.float32).reshape(shape)
-
-
-def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    scaled = a * 134217729.0  # Veltkamp split into two 26-bit halves
-    high = scaled - (scaled - a)
-    return high, a - high
-
-
-def fma64(a, b, c) -> np.ndarray:
-    """float64 ``a * b + c`` with a single rounding (Boldo and Melquiond's round-to-odd FMA)."""
-    a, b, c = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (a, b, c)))
-    shape = a.shape
-    a, b, c = (x.reshape(-1) for x in (a, b, c))
-    product = a * b
-    (a_hi, a_lo), (b_hi, b_lo) = _split(a), _split(b)
-    product_err = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-    high, low = _two_sum(c, product)
-    out = high + _sum_round_to_odd(low, product_err)
-    # where the split under- or overflows, the exact rational value, rounded once
-    odd = np.isfinite(product) & np.isfinite(c) & (
-        (np.abs(product) < 2.0 ** -969) | (np.maximum(np.abs(a), np.abs(b)) > 2.0 ** 995))
-    for i in np.flatnonzero(odd):
-        out[i] = float(Fraction(float(a[i])) * Fraction(float(b[i])) + Fraction(float(c[i])))
-    out = np.where(np.isinf(product) & np.isfinite(c), product, out)
-    return out.reshape(shape)
 
 
 _F32 = np.float32

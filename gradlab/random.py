@@ -16,6 +16,7 @@ import numpy as np
 
 from gradlab import _mt19937 as _k
 from gradlab._mt19937 import MT19937, STATE_BYTES, read_normal_cache, write_normal_cache
+from gradlab._numerics.fma import fma64
 from gradlab._size import memory_order
 
 DEFAULT_SEED = 67280421310721  # c10::detail::default_rng_seed_val: a new Generator() starts here
@@ -97,7 +98,7 @@ class Generator:
         _check_uniform_bounds(low, high, name)
         n = math.prod(shape)
         if name == "float64":
-            out = _k.fma64(self._unit_doubles(n), high - low, low)
+            out = fma64(self._unit_doubles(n), high - low, low)
         else:  # float32 arithmetic, then rounded to float16 when asked for
             lo, hi = np.float32(low), np.float32(high)
             out = _k.fma32(self._unit_floats(n), hi - lo, lo).astype(name)
@@ -150,7 +151,7 @@ class Generator:
             theta = 2.0 * math.pi * u1
             self._normal_cache = radius * math.sin(theta)
             values[i] = radius * math.cos(theta)
-        return _cast(_k.fma64(values, std, mean), name)
+        return _cast(fma64(values, std, mean), name)
 
     def randint(self, low: int, high: int, shape: Shape, dtype: np.dtype = np.int64) -> np.ndarray:
         """``torch.randint`` / ``Tensor.random_(low, high)``: ``word % (high - low) + low``."""

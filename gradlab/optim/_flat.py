@@ -18,15 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from gradlab._mt19937 import fma32
+from gradlab._numerics.fma import fma32, rounds_twice
 from gradlab._numerics.quiet import quiet, restore
 from gradlab.tensor import Tensor
 
 _F32, _F64, _U64 = np.float32, np.float64, np.uint64
-_LOW29 = _U64(0x1FFFFFFF)  # the float64 bits below float32 precision
-_HALF = _U64(0x10000000)  # ...exactly half a float32 unit in the last place
-_ABS = _U64(0x7FFFFFFFFFFFFFFF)
-_TINY = _U64(np.float64(2.0**-125).view(np.uint64) - 1)  # below: float32 subnormal territory
 
 
 class FlatMoments:
@@ -51,7 +47,6 @@ class FlatMoments:
         self.wide = np.empty((2, n), _F64)
         self.bits = np.empty((2, n), _U64)
         self.flags = np.empty((2, n), np.bool_)
-        self.flags2 = np.empty((2, n), np.bool_)
 
         def views(flat: np.ndarray) -> list[np.ndarray]:
             return [flat[a:b].reshape(s) for a, b, s in zip(starts, ends, shapes)]
@@ -129,14 +124,7 @@ class FlatMoments:
     def _exact_where_needed(self, w: np.float32, small: bool, s: np.float32) -> list:
         """Elements of ``wide`` whose float32 rounding may differ from one rounding of the
         exact sum, redone exactly: (row, indices, float32 values)."""
-        bits = self.wide.view(_U64)
-        flags, tiny, buf = self.flags, self.flags2, self.bits
-        np.bitwise_and(bits, _LOW29, out=buf)
-        np.equal(buf, _HALF, out=flags)
-        np.bitwise_and(bits, _ABS, out=buf)
-        np.subtract(buf, _U64(1), out=buf)  # 0 wraps around: an exact zero is exact
-        np.less(buf, _TINY, out=tiny)
-        flags |= tiny
+        flags = rounds_twice(self.wide, out=self.flags, scratch=self.bits)
         if not flags.any():
             return []
         g, m, v = self.grad, self.moments[0], self.moments[1]

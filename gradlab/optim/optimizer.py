@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab._mt19937 import fma32, fma64
+from gradlab._numerics.fma import fma32, fma64, rounds_twice
 from gradlab.autograd.grad_mode import enable_grad
 from gradlab.nn._helpers import typename, zero_grads
 from gradlab.tensor import Tensor
@@ -243,17 +243,12 @@ def cast(value: float, like: np.ndarray) -> Any:
     return np.float32(value) if like.dtype != np.float64 else np.float64(value)
 
 
-_HALF = np.uint64(0x10000000)
-_LOW29 = np.uint64(0x1FFFFFFF)
-_TINY = 2.0**-125  # below it float32 results are subnormal: fewer bits, other half-way points
-
-
 def fma(a: Any, b: np.ndarray, c: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``a * b + c`` rounded once, as the fused multiply-add in PyTorch's CPU kernels.
 
     For float32 the product is exact in float64, so rounding the float64 sum to float32 is
-    correct except where it lands exactly half-way between two float32 values or in the
-    subnormal range; those (rare) elements are redone with the engine's exact ``fma32``.
+    correct except where ``rounds_twice`` says; those (rare) elements are redone with the exact
+    ``fma32``.
     """
     if c.dtype == np.float64:
         res = fma64(a, b, c)
@@ -263,11 +258,9 @@ def fma(a: Any, b: np.ndarray, c: np.ndarray, out: np.ndarray | None = None) -> 
         total = b.astype(np.float64)
         total *= a
         total += c
-        risky = (total.view(np.uint64) & _LOW29) == _HALF
-        risky |= np.abs(total) < _TINY
+        risky = rounds_twice(total)
         fixed = None
         if risky.any():
-            risky &= total != 0  # an exact zero sum is exact in float64 too
             fixed = fma32(a[risky] if np.ndim(a) else a, b[risky], c[risky])
         if out is None:
             out = total.astype(np.float32)

@@ -1,0 +1,94 @@
+"""Fused multiply-add (``a * b + c`` rounded once) in numpy, as PyTorch's compiled CPU kernels
+compute it where GCC contracts a multiply feeding an add: the RNG's transforms, Adam's
+``lerp_``/``addcmul_``, the normalization kernels.
+
+>>> fma32(np.float32(0.1), np.float32(3), np.float32(-0.3))   # one rounding, not two
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["fma32", "fma64", "rounds_twice"]
+
+_LOW29 = np.uint64(0x1FFFFFFF)  # the float64 bits below float32 precision
+_HALF = np.uint64(0x10000000)  # ...exactly half a float32 unit in the last place
+_ABS = np.uint64(0x7FFFFFFFFFFFFFFF)
+_TINY = np.uint64(np.float64(2.0**-125).view(np.uint64) - 1)  # below: float32 subnormals
+
+
+def rounds_twice(total: np.ndarray, out: np.ndarray | None = None,
+                 scratch: np.ndarray | None = None) -> np.ndarray:
+    """Where rounding the float64 ``total`` (an exact float32 product plus a float32) to float32
+    may differ from rounding the exact sum once: exactly half-way between two float32 values,
+    or nonzero and in the float32 subnormal range. ``out`` (bool) and ``scratch`` (uint64),
+    shaped like ``total``, spare the allocations in hot loops."""
+    bits = total.view(np.uint64)
+    buf = np.empty(bits.shape, np.uint64) if scratch is None else scratch
+    mask = np.empty(bits.shape, np.bool_) if out is None else out
+    np.bitwise_and(bits, _LOW29, out=buf)
+    np.equal(buf, _HALF, out=mask)
+    np.bitwise_and(bits, _ABS, out=buf)
+    np.subtract(buf, np.uint64(1), out=buf)  # 0 wraps around: an exact zero is exact
+    mask |= buf < _TINY
+    return mask
+
+
+def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    total = a + b
+    b_part = total - a
+    return total, (a - (total - b_part)) + (b - b_part)
+
+
+def _sum_round_to_odd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b rounded to odd: a later rounding to fewer bits is then correctly rounded."""
+    total, error = _two_sum(a, b)
+    fix = (error != 0) & ((total.view(np.int64) & 1) == 0)
+    if fix.any():
+        total = np.where(fix, np.nextafter(total, np.where(error > 0, np.inf, -np.inf)), total)
+    return total
+
+
+def fma32(a, b, c) -> np.ndarray:
+    """float32 ``a * b + c`` with a single rounding.
+
+    The product is exact in float64, so only the sum rounds twice (to float64, then float32);
+    that differs from one rounding only where ``rounds_twice`` says, and those rare elements
+    are redone with round-to-odd.
+    """
+    a, b, c = np.broadcast_arrays(*(np.asarray(x, dtype=np.float32) for x in (a, b, c)))
+    shape = a.shape
+    a, b, c = (x.reshape(-1).astype(np.float64) for x in (a, b, c))
+    product = a * b
+    total = product + c
+    risky = rounds_twice(total)
+    if risky.any():
+        total[risky] = _sum_round_to_odd(product[risky], c[risky])
+    return total.astype(np.float32).reshape(shape)
+
+
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scaled = a * 134217729.0  # Veltkamp split into two 26-bit halves
+    high = scaled - (scaled - a)
+    return high, a - high
+
+
+def fma64(a, b, c) -> np.ndarray:
+    """float64 ``a * b + c`` with a single rounding (Boldo and Melquiond's round-to-odd FMA)."""
+    a, b, c = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (a, b, c)))
+    shape = a.shape
+    a, b, c = (x.reshape(-1) for x in (a, b, c))
+    product = a * b
+    (a_hi, a_lo), (b_hi, b_lo) = _split(a), _split(b)
+    product_err = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    high, low = _two_sum(c, product)
+    out = high + _sum_round_to_odd(low, product_err)
+    # where the split under- or overflows, the exact rational value, rounded once
+    odd = np.isfinite(product) & np.isfinite(c) & (
+        (np.abs(product) < 2.0 ** -969) | (np.maximum(np.abs(a), np.abs(b)) > 2.0 ** 995))
+    for i in np.flatnonzero(odd):
+        out[i] = float(Fraction(float(a[i])) * Fraction(float(b[i])) + Fraction(float(c[i])))
+    out = np.where(np.isinf(product) & np.isfinite(c), product, out)
+    return out.reshape(shape)

@@ -74,11 +74,15 @@ def test_gradlab_full_traceback_shows_gradlabs_frames_again(errors):
     assert "gradlab/ops/linalg.py" in text.replace("\\", "/")
 
 
+def run_as(alias: str, lines: str) -> subprocess.CompletedProcess:
+    """``lines`` run by plain Python after gradlab is imported as ``alias``."""
+    imported = "import gradlab" if alias == "gradlab" else f"import gradlab as {alias}"
+    return subprocess.run([sys.executable, "-c", f"{imported}\n{lines}"], capture_output=True,
+                          text=True, timeout=60)
+
+
 def test_plain_python_keeps_the_complete_traceback():
-    run = subprocess.run(
-        [sys.executable, "-c", "import gradlab as torch\ntorch.ones(2, 3) @ torch.ones(4, 5)"],
-        capture_output=True, text=True, timeout=60,
-    )
+    run = run_as("torch", "torch.ones(2, 3) @ torch.ones(4, 5)")
     assert run.returncode == 1
     assert "gradlab/ops/linalg.py" in run.stderr.replace("\\", "/")
     assert "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)" in run.stderr
@@ -86,10 +90,7 @@ def test_plain_python_keeps_the_complete_traceback():
 
 @pytest.mark.parametrize("alias", ["torch", "gradlab", "gl"])
 def test_plain_python_shows_the_hint_in_the_learners_names_with_every_frame(alias):
-    imported = "import gradlab" if alias == "gradlab" else f"import gradlab as {alias}"
-    code = f"{imported}\nw = {alias}.tensor(1., requires_grad=True)\nw += 1"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
+    run = run_as(alias, f"w = {alias}.tensor(1., requires_grad=True)\nw += 1")
     assert run.returncode == 1
     last = run.stderr.strip().splitlines()
     assert last[-2].startswith("RuntimeError: a leaf Variable that requires grad")
@@ -99,10 +100,7 @@ def test_plain_python_shows_the_hint_in_the_learners_names_with_every_frame(alia
 
 @pytest.mark.parametrize("alias", ["torch", "gradlab"])
 def test_a_warning_is_shown_in_the_learners_names(alias):
-    imported = "import gradlab" if alias == "gradlab" else f"import gradlab as {alias}"
-    code = f"{imported}\nx = {alias}.tensor({alias}.ones(1))"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
+    run = run_as(alias, f"x = {alias}.tensor({alias}.ones(1))")
     assert run.returncode == 0
     assert "UserWarning: To copy construct from a tensor" in run.stderr
     assert f"rather than {alias}.tensor(sourceTensor)." in run.stderr

@@ -24,11 +24,11 @@ from .assignment import Assignment, find_solution, load_assignment
 from .bubblewrap import IsolationUnavailable, resolve_isolation
 from .execute import execute
 from .gradebook import Gradebook
-from .kernel import CRASHED
 from .limits import Limits
 from .planner import plan_submission
 from .results import compute_references, grader_error, invalid_record, score_submission
 from .submissions import InvalidNotebook, Submission, find_submissions
+from .watch import CRASHED
 
 
 def grade_submission(submission: Submission, assignment: Assignment, limits: Limits) -> dict:

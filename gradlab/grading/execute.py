@@ -14,10 +14,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .kernel import CRASHED, TIMED_OUT, run_job
+from .kernel import run_job
 from .limits import Limits
 from .plan import Plan
 from .users import acquire_user
+from .watch import CRASHED, TIMED_OUT
 
 
 @dataclass

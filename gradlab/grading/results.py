@@ -18,11 +18,11 @@ from .assignment import Assignment
 from .diagnose import diagnose_error
 from .execute import Execution, execute
 from .inputs import expected_of
-from .kernel import CRASHED, TIMED_OUT
 from .limits import Limits
 from .plan import Plan, make_plan
 from .score import ERROR, FAILED, CheckResult, score_check, score_question, unwritten_message
 from .spec import MISSING, AuthoringError
+from .watch import CRASHED, TIMED_OUT
 
 GRADED, INVALID = "graded", "invalid notebook"
 

@@ -19,14 +19,14 @@ from support import GRADING_FIXTURES as FIXTURES
 from test_grading_batch import assert_graded_as
 
 from gradlab.grading import Limits, grade, load_assignment, planner
-from gradlab.grading import kernel as kernel_module
-from gradlab.grading.kernel import FORGED, _Watch
+from gradlab.grading import watch as watch_module
 from gradlab.grading.plan import MAX_CHECK_CELL, layout
 from gradlab.grading.planner import plan_submission
 from gradlab.grading.results import compute_references, expected_value
 from gradlab.grading.score import score_check
 from gradlab.grading.spec import CheckSpec
 from gradlab.grading.submissions import InvalidNotebook
+from gradlab.grading.watch import FORGED, Watch
 
 HOLES = FIXTURES / "holes"
 LIMITS = Limits(timeout=2, memory=768 << 20, output=4 << 20, startup=5)
@@ -88,7 +88,7 @@ def watch_of(ncalls):
     cells = [{"kind": "capture", "segment": 0, "question": "q",
               "captures": [{"check": 0, "expr": "f", "calls": [], "ncalls": ncalls},
                            {"check": 1, "expr": "v", "calls": None, "ncalls": None}]}]
-    watch = _Watch(cells, Limits(), {}, set())
+    watch = Watch(cells, Limits(), {}, set())
     for event in ({"t": "ready"}, {"t": "start", "cell": 0}):
         watch.event(json.dumps(event).encode())
     return watch
@@ -175,7 +175,7 @@ def test_hint_oracle_feedback_holds_no_number_that_gives_an_expected_value_away(
 def test_a_huge_answer_is_refused_by_its_size_before_it_is_parsed(holes, monkeypatch):
     assert "larger than the grader accepts" in holes["huge-list-answer"]["reason"]
     watch, parsed = watch_of(2), []
-    monkeypatch.setattr(kernel_module.json, "loads", lambda line: parsed.append(line) or {})
+    monkeypatch.setattr(watch_module.json, "loads", lambda line: parsed.append(line) or {})
     watch.event(b'{"t": "answer", "check": 1, "result": {"value": [' + b"1," * 200_000 + b"1]}}")
     assert parsed == [] and watch.run.failure == "crashed"
 

@@ -143,7 +143,7 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "mode": (sorting.mode, "mf"),
     # in place only
     "zero_": (inplace.zero_, "m"), "fill_": (inplace.fill_, "m"), "copy_": (inplace.copy_, "m"),
-    "uniform_": (inplace.uniform_, "m"), "normal_": (inplace.normal_, "m"),
+    "uniform_": (sampling.uniform_, "m"), "normal_": (sampling.normal_, "m"),
     "bernoulli": (sampling.bernoulli, "mf"), "bernoulli_": (sampling.bernoulli_, "m"),
 }
 

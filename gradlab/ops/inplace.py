@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab import _dtype, random
+from gradlab import _dtype
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import CopyBackwards, Node
 from gradlab.ops._from_data import check_range
@@ -376,26 +376,5 @@ def _copy(a: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     return record(out, CopyBackwards, (a, src))
 
 
-def _random_fill(kind: str) -> Callable[..., Tensor]:
-    def op(a: Tensor, x: float = 0.0, y: float = 1.0, *, generator: Any = None) -> Tensor:
-        gen = generator if generator is not None else random.default_generator
-        dt = a._data.dtype
-        if kind == "uniform":
-            def draw(shape: tuple) -> np.ndarray:
-                return gen.uniform(shape, x, y, dt)
-        else:  # PyTorch's vectorised normal needs contiguous memory, else one value at a time
-            serial = not a._data.flags.c_contiguous
-
-            def draw(shape: tuple) -> np.ndarray:
-                return gen.normal(shape, x, y, dt, serial=serial)
-        # drawn along the tensor's own memory, as PyTorch's kernels walk it
-        return Tensor._make(np.asarray(random.fill_like(a._data, draw, dense=False), dtype=dt))
-
-    op.__name__ = kind
-    return op
-
-
 fill_ = inplace(_fill)
 copy_ = inplace(_copy)
-uniform_ = inplace(_random_fill("uniform"))
-normal_ = inplace(_random_fill("normal"))

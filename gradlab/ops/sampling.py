@@ -1,5 +1,6 @@
 """Sampling tensors from gradlab's generator: ``rand``, ``randn``, ``randint``, ``randperm``,
-``normal``, ``bernoulli``, with PyTorch's draws for the same ``manual_seed``.
+``normal``, ``bernoulli`` and the in-place ``uniform_``, ``normal_``, ``bernoulli_``, with
+PyTorch's draws for the same ``manual_seed``.
 
 The making of tensors (dtype inference, sizes, errors) is ``creation``'s; this module adds the
 random numbers (``gradlab.random``, an MT19937 as PyTorch's CPU generator).
@@ -7,6 +8,7 @@ random numbers (``gradlab.random``, an MT19937 as PyTorch's CPU generator).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +18,7 @@ from gradlab._size import memory_order
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import record
 from gradlab.ops.creation import _bad_args, _check_input, _dt, _finish, _is_int, _number, _size
-from gradlab.ops.inplace import apply_inplace
+from gradlab.ops.inplace import apply_inplace, inplace
 from gradlab.tensor import Tensor
 
 
@@ -158,6 +160,30 @@ def _bernoulli_fill(a: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor
 def bernoulli_(a: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill ``a`` in place with 0/1 samples, 1 with probability ``p`` (a number or a tensor)."""
     return apply_inplace(a, _bernoulli_fill, p, generator=generator)
+
+
+def _random_fill(kind: str) -> Callable[..., Tensor]:
+    """``uniform_(a, b)`` or ``normal_(mean, std)``: new values for every element of ``a``."""
+    def op(a: Tensor, x: float = 0.0, y: float = 1.0, *, generator: Any = None) -> Tensor:
+        gen = _gen(generator)
+        dt = a._data.dtype
+        if kind == "uniform":
+            def draw(shape: tuple) -> np.ndarray:
+                return gen.uniform(shape, x, y, dt)
+        else:  # PyTorch's vectorised normal needs contiguous memory, else one value at a time
+            serial = not a._data.flags.c_contiguous
+
+            def draw(shape: tuple) -> np.ndarray:
+                return gen.normal(shape, x, y, dt, serial=serial)
+        # drawn along the tensor's own memory, as PyTorch's kernels walk it
+        return Tensor._make(np.asarray(random.fill_like(a._data, draw, dense=False), dtype=dt))
+
+    op.__name__ = kind
+    return op
+
+
+uniform_ = inplace(_random_fill("uniform"))
+normal_ = inplace(_random_fill("normal"))
 
 
 def rand_like(a: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -95,7 +95,7 @@ from gradlab.random import (
     seed,
     set_rng_state,
 )
-from gradlab.tensor import Tensor, device
+from gradlab.tensor import Tensor, device, typename
 
 __version__ = "0.1.0"
 

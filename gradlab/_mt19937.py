@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from gradlab._numerics.fma import fma32, fma64
+from gradlab._numerics.floats import fma32, fma64
 
 STATE_N = 624  # words in the mt19937 state
 STATE_BYTES = 5056  # len(torch.get_rng_state()): sizeof(CPUGeneratorImplState)
@@ -142,7 +142,7 @@ def _get(state: np.ndarray, offset: int, dtype: str) -> np.generic:
 # ------------------------------------------------------------------------------------------
 # The arithmetic PyTorch's compiled CPU kernels do on those words, reproduced exactly.
 # GCC contracts a multiply feeding an add into one fused multiply-add (FMA) in these kernels,
-# so a plain numpy a * b + c would differ in the last bit; fma32/fma64 (``_numerics.fma``)
+# so a plain numpy a * b + c would differ in the last bit; fma32/fma64 (``_numerics.floats``)
 # round only once.
 
 

@@ -94,8 +94,8 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "square": (AR.square, "mfi"), "floor_divide": (AR.floor_divide, "mf"),
     "remainder": (AR.remainder, "mf"),
     # pointwise math
-    "abs": (P.abs, "mfi"), "absolute": (P.abs, "m"), "exp": (P.exp, "mfi"),
-    "log": (P.log, "mfi"), "log1p": (LE.log1p, "mfi"), "log2": (LE.log2, "mfi"),
+    "abs": (P.abs, "mfi"), "absolute": (P.abs, "m"), "exp": (LE.exp, "mfi"),
+    "log": (LE.log, "mfi"), "log1p": (LE.log1p, "mfi"), "log2": (LE.log2, "mfi"),
     "log10": (LE.log10, "mfi"), "expm1": (LE.expm1, "mfi"), "sqrt": (P.sqrt, "mfi"),
     "sin": (P.sin, "mfi"), "cos": (P.cos, "mfi"), "tanh": (P.tanh, "mfi"),
     "sigmoid": (P.sigmoid, "mfi"), "relu": (P.relu, "mfi"), "clamp": (P.clamp, "mfi"),

@@ -16,7 +16,7 @@ import numpy as np
 
 from gradlab import _mt19937 as _k
 from gradlab._mt19937 import MT19937, STATE_BYTES, read_normal_cache, write_normal_cache
-from gradlab._numerics.fma import fma64
+from gradlab._numerics.floats import fma64
 from gradlab._size import memory_order
 
 DEFAULT_SEED = 67280421310721  # c10::detail::default_rng_seed_val: a new Generator() starts here

@@ -5,7 +5,7 @@ A tensor holds its values (``_data``), whether it requires grad, the ``grad_fn``
 backward can tell when a saved value was changed in place. The Tensor is the layer
 above the numerics and below autograd: it holds values and autograd's fields, while the methods
 that walk the graph (``backward``, ``register_hook``, ``retain_grad``) are attached by
-``gradlab.autograd.tensor_methods`` and the operations by ``gradlab._tensor_methods``.
+``gradlab.autograd.api`` and the operations by ``gradlab._tensor_methods``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from gradlab._size import Size
 from gradlab._state import STATE
 from gradlab._tensor_str import format_tensor
 
-__all__ = ["Tensor", "device", "check_device"]
+__all__ = ["Tensor", "device", "check_device", "typename"]
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -378,3 +378,18 @@ def _wrap_dim(dim: int, ndim: int) -> int:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
     return dim % n
+
+
+def typename(obj: Any) -> str:
+    """A value's type as PyTorch names it in messages (``torch.typename``): ``gradlab.FloatTensor``
+    for a tensor, ``int``, ``gradlab.nn.linear.Linear``..."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module, qualname = type(obj).__module__ or "", type(obj).__qualname__
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"

@@ -30,10 +30,10 @@ import numpy as np
 
 from gradlab._numerics import cpu
 from gradlab._numerics.cpu import _GRAIN_SIZE, _VEC_BYTES
+from gradlab._numerics.floats import quiet, restore
 from gradlab._numerics.layout import _cast_like_torch, _iter_view, _layout, _to_output
 from gradlab._numerics.order import _cascade, _ilp, _serial, _split_columns, _two_pass
 from gradlab._numerics.plans import _PLAN_CACHE_SIZE, _direct, _plans, _replay, _trace
-from gradlab._numerics.quiet import quiet, restore
 
 _TRACE_LIMIT = 4096  # inputs up to this size are traced once per layout and replayed
 

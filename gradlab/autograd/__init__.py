@@ -1,13 +1,12 @@
 """``gradlab.autograd``: the graph, the backward engine, custom Functions and gradcheck."""
 
-from gradlab.autograd import tensor_methods  # noqa: F401  (Tensor.backward, register_hook...)
 from gradlab.autograd.anomaly_mode import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,
     is_anomaly_enabled,
     set_detect_anomaly,
 )
-from gradlab.autograd.api import backward, grad
+from gradlab.autograd.api import backward, grad  # also attaches Tensor.backward, register_hook...
 from gradlab.autograd.function import Function, FunctionCtx
 from gradlab.autograd.grad_mode import (
     enable_grad,

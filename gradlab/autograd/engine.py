@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from gradlab._dtype import FROM_NUMPY
-from gradlab._numerics.quiet import quiet, restore
+from gradlab._numerics.floats import quiet, restore
 from gradlab._numerics.summation import torch_sum
 from gradlab.autograd.anomaly_mode import ANOMALY
 from gradlab.autograd.grad_mode import STATE

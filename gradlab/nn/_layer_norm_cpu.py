@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from gradlab._numerics.fma import fma32, fma64
+from gradlab._numerics.floats import fma32, fma64
 
 _CHUNK = 16
 

@@ -16,12 +16,19 @@ from gradlab.autograd.grad_mode import no_grad
 from gradlab.autograd.graph import RemovableHandle
 from gradlab.cuda import NOT_COMPILED
 from gradlab.nn import _state_dict
-from gradlab.nn._helpers import addindent as _addindent
-from gradlab.nn._helpers import target_dtype, typename, zero_grads
-from gradlab.nn.parameter import Parameter
-from gradlab.tensor import Tensor
+from gradlab.nn.parameter import Parameter, zero_grads
+from gradlab.ops.shape import to_args
+from gradlab.tensor import Tensor, typename
 
-__all__ = ["Module", "typename"]
+__all__ = ["Module"]
+
+
+def _addindent(text: str, spaces: int) -> str:
+    """Indent every line but the first (how a child's printout nests in its parent's)."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
 class Module:
@@ -203,8 +210,7 @@ class Module:
                 yield from module.named_modules(memo, sub, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
-        for _, module in self.named_modules():
-            yield module
+        return (module for _, module in self.named_modules())
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         seen = set()
@@ -214,8 +220,7 @@ class Module:
                 yield name, module
 
     def children(self) -> Iterator[Module]:
-        for _, module in self.named_children():
-            yield module
+        return (module for _, module in self.named_children())
 
     def _named_members(self, table: str, prefix: str, recurse: bool,
                        remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
@@ -237,16 +242,14 @@ class Module:
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every learnable tensor of the model: what you hand to an optimizer."""
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
+        return (param for _, param in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        for _, buf in self.named_buffers(recurse=recurse):
-            yield buf
+        return (buf for _, buf in self.named_buffers(recurse=recurse))
 
     def get_submodule(self, target: str) -> Module:
         """The module at a dotted path such as ``"0.linear"``."""
@@ -336,9 +339,12 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``model.to(gradlab.float64)`` converts floating tensors; devices other than the CPU
         are refused."""
-        dtype = target_dtype(args, kwargs)
+        dtype = to_args(args, kwargs.get("dtype"), kwargs.get("device"))
         if dtype is None:
             return self
+        if not dtype.is_floating_point:
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
+                            f"got desired dtype={dtype}")
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def cpu(self) -> Module:

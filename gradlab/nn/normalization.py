@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
-from gradlab._numerics.fma import fma32, fma64
+from gradlab._numerics.floats import fma32, fma64
 from gradlab.autograd.graph import Node
 from gradlab.nn import init
 from gradlab.nn._layer_norm_cpu import layer_norm_backward, rowwise_moments, threads

@@ -3,18 +3,20 @@
 A parameter is an ordinary leaf tensor that requires grad, plus a flag for ``Module``: assigning
 one as an attribute (``self.w = nn.Parameter(...)``) registers it, so ``parameters()`` finds it
 and the optimizer can update it. It shares memory with the tensor it was made from, exactly
-like ``torch.nn.Parameter``; operations on it give plain tensors.
+like ``torch.nn.Parameter``; operations on it give plain tensors. ``zero_grads`` is the one
+``zero_grad`` of ``Module`` and ``Optimizer``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from gradlab.tensor import Tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "zero_grads"]
 
 
 class Parameter(Tensor):
@@ -48,3 +50,18 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(data: np.ndarray, requires_grad: bool) -> Parameter:
     return Parameter(Tensor._make(data), requires_grad)
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
+    """``zero_grad``: each ``.grad`` to ``None``, or detached and filled with zeros in place."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            if p.grad.grad_fn is not None:
+                p.grad.detach_()
+            else:
+                p.grad.requires_grad_(False)
+            p.grad.zero_()

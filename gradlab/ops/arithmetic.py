@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
-from gradlab._numerics.quiet import quiet as fp_quiet
-from gradlab._numerics.quiet import restore as fp_restore
+from gradlab._numerics.floats import quiet as fp_quiet
+from gradlab._numerics.floats import restore as fp_restore
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import (
     as_tensor_arg,

@@ -1,4 +1,8 @@
-"""The logarithm and exponential variants: log1p, log2, log10, expm1, each beside its node."""
+"""Exponentials and logarithms: exp, log, log1p, log2, log10, expm1, each beside its node.
+
+Overflow to ``inf`` and ``log(0) = -inf`` are results, not errors, as in PyTorch; log2 and
+log10 round once from float64 so exact powers give exact answers.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,30 @@ from gradlab.autograd.graph import Node
 from gradlab.ops._util import record, to_float
 from gradlab.ops.arithmetic import mul_scalar
 from gradlab.tensor import Tensor
+
+
+class ExpBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        (out,) = self.saved_tensors
+        return g * out
+
+
+def exp(a: Tensor) -> Tensor:
+    """``e ** x``; its backward reuses the output (d/dx e^x = e^x)."""
+    with np.errstate(over="ignore"):
+        return record(np.exp(to_float(a)), ExpBackward0, (a,), save_out=True)
+
+
+class LogBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        (x,) = self.saved_tensors
+        return g / x
+
+
+def log(a: Tensor) -> Tensor:
+    """The natural logarithm; ``log(0)`` is ``-inf`` and a negative input gives ``nan``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return record(np.log(to_float(a)), LogBackward0, (a,), saved=(a,))
 
 
 class Log1PBackward0(Node):

@@ -1,4 +1,4 @@
-"""Element-wise math (exp, log, sqrt, tanh, sigmoid, relu, clamp, maximum...) and comparisons.
+"""Element-wise math (abs, sqrt, sin, tanh, sigmoid, relu, clamp, maximum...) and comparisons.
 
 Each forward function sits beside the node that differentiates it; backward methods work on
 numpy arrays and, under ``create_graph=True``, on tensors (see ``gradlab.ops.arithmetic``).
@@ -35,28 +35,6 @@ class AbsBackward0(Node):
 
 def abs(a: Tensor) -> Tensor:
     return record(np.abs(a._data), AbsBackward0, (a,), saved=(a,))
-
-
-class ExpBackward0(Node):
-    def backward(self, g: Any) -> Any:
-        (out,) = self.saved_tensors
-        return g * out
-
-
-def exp(a: Tensor) -> Tensor:
-    with np.errstate(over="ignore"):
-        return record(np.exp(to_float(a)), ExpBackward0, (a,), save_out=True)
-
-
-class LogBackward0(Node):
-    def backward(self, g: Any) -> Any:
-        (x,) = self.saved_tensors
-        return g / x
-
-
-def log(a: Tensor) -> Tensor:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return record(np.log(to_float(a)), LogBackward0, (a,), saved=(a,))
 
 
 class SqrtBackward0(Node):

@@ -16,7 +16,7 @@ from gradlab._size import is_dense
 from gradlab.autograd.grad_mode import STATE
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import record
-from gradlab.tensor import Tensor, _wrap_dim, check_device, device
+from gradlab.tensor import Tensor, _wrap_dim, check_device
 
 
 def as_view(res: Tensor, base: Tensor) -> Tensor:
@@ -342,19 +342,26 @@ class ToCopyBackward0(Node):
         return g  # the engine casts it back to the input's dtype
 
 
-def to(a: Tensor, *args: Any, dtype: Any = None, copy: bool = False, **kwargs: Any) -> Tensor:
-    """Convert to a dtype (devices other than the CPU are refused)."""
+def to_args(args: tuple, dtype: Any = None, device: Any = None) -> _dtype.dtype | None:
+    """The dtype ``.to(*args, dtype=..., device=...)`` asks for, ``None`` if it names only a
+    device; one parser for ``Tensor.to`` and ``Module.to``. Devices other than the CPU are
+    refused."""
     for x in args:
         if isinstance(x, _dtype.dtype) or x in (float, int, bool):
             dtype = x
         elif isinstance(x, Tensor):
             dtype = x.dtype
         else:
-            check_device(device(x))
-    check_device(kwargs.get("device"))
-    if dtype is None:
+            check_device(x)
+    check_device(device)
+    return None if dtype is None else _dtype.to_dtype(dtype, "to")
+
+
+def to(a: Tensor, *args: Any, dtype: Any = None, copy: bool = False, **kwargs: Any) -> Tensor:
+    """Convert to a dtype (devices other than the CPU are refused)."""
+    d = to_args(args, dtype, kwargs.get("device"))
+    if d is None:
         return clone(a) if copy else a
-    d = _dtype.to_dtype(dtype, "to")
     if d.np == a._data.dtype and not copy:
         return a
     out = a._data.astype(d.np)

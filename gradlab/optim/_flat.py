@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from gradlab._numerics.fma import fma32, rounds_twice
-from gradlab._numerics.quiet import quiet, restore
+from gradlab._numerics.floats import fma32, quiet, restore, rounds_twice
 from gradlab.tensor import Tensor
 
 _F32, _F64, _U64 = np.float32, np.float64, np.uint64

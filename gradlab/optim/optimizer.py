@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from gradlab._numerics.fma import fma32, fma64, rounds_twice
+from gradlab._numerics.floats import fma32, fma64, rounds_twice
 from gradlab.autograd.grad_mode import enable_grad
-from gradlab.nn._helpers import typename, zero_grads
-from gradlab.tensor import Tensor
+from gradlab.nn.parameter import zero_grads
+from gradlab.tensor import Tensor, typename
 
 __all__ = ["Optimizer", "required"]
 

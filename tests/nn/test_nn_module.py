@@ -411,6 +411,28 @@ for f in (lambda: m.get_parameter('0.running'), lambda: m.get_buffer('0.weight')
 Linear has no attribute `nope`
 Sequential has no attribute `1`
 """),
+    "module_to_reads_its_arguments_as_tensor_to_does": (
+        """m = nn.Linear(1, 1)
+print(m.to(None) is m, m.to(float).weight.dtype, m.to('cpu', torch.float16).bias.dtype)
+print(m.to(torch.zeros(1)).weight.dtype, m.to(dtype=torch.float64, device='cpu').weight.dtype)
+print(torch.zeros(1).to(None).dtype, torch.typename(m), torch.typename(torch.zeros(1)))
+for bad in (torch.int64, int, 'bogus'):
+    try:
+        m.to(bad)
+    except (TypeError, RuntimeError) as e:
+        print(type(e).__name__, e)
+""",
+        """True gradlab.float64 gradlab.float16
+gradlab.float32 gradlab.float64
+gradlab.float32 gradlab.nn.modules.linear.Linear gradlab.FloatTensor
+TypeError nn.Module.to only accepts floating point or complex dtypes, but got desired \
+dtype=gradlab.int64
+TypeError nn.Module.to only accepts floating point or complex dtypes, but got desired \
+dtype=gradlab.int64
+RuntimeError Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, \
+fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type at start of \
+device string: bogus
+"""),
 }
 
 
@@ -429,3 +451,8 @@ def test_reassigning_a_layer_or_parameter_keeps_its_place() -> None:
 def test_get_parameter_and_get_buffer_find_by_dotted_name_and_refuse_the_other_kind() -> None:
     source, expected = PRINTS["get_parameter_and_get_buffer"]
     assert prints(source, gradlab) == expected
+
+
+def test_module_to_reads_its_arguments_as_tensor_to_does() -> None:
+    source, expected = PRINTS["module_to_reads_its_arguments_as_tensor_to_does"]
+    assert prints(source, gradlab) == expected.replace("nn.modules.linear", "nn.linear")

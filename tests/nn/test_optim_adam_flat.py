@@ -15,7 +15,7 @@ import pytest
 
 import gradlab
 from gradlab import optim
-from gradlab._numerics.fma import fma32
+from gradlab._numerics.floats import fma32
 
 SHAPES = [(7, 5), (5,), (3, 1), (), (64, 33)]
 OPTIONS = [

@@ -1,5 +1,8 @@
-"""Fused multiply-add (``a * b + c`` rounded once) in numpy, as PyTorch's compiled CPU kernels
-compute it where GCC contracts a multiply feeding an add: the RNG's transforms, Adam's
+"""Float arithmetic as PyTorch's CPU kernels do it, where numpy's differs.
+
+Errors stay quiet (``quiet``/``restore``): inf and nan come out without a warning, as in
+PyTorch. A multiply feeding an add rounds once (``fma32``, ``fma64``, ``rounds_twice``),
+where GCC contracts it in PyTorch's compiled kernels: the RNG's transforms, Adam's
 ``lerp_``/``addcmul_``, the normalization kernels.
 
 >>> fma32(np.float32(0.1), np.float32(3), np.float32(-0.3))   # one rounding, not two
@@ -7,11 +10,54 @@ compute it where GCC contracts a multiply feeding an add: the RNG's transforms, 
 
 from __future__ import annotations
 
+import contextvars
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
-__all__ = ["fma32", "fma64", "rounds_twice"]
+__all__ = ["quiet", "restore", "fma32", "fma64", "rounds_twice"]
+
+# -- quiet floating-point errors ---------------------------------------------------------------
+# ``np.errstate`` builds its settings object on every entry (microseconds: more than the numpy
+# op it guards on a course-sized tensor). numpy (2.0 and later) keeps its error settings in a
+# context variable, so the settings are made once here, by the public ``np.seterr`` run inside
+# an empty ``contextvars.Context``, and that variable is switched in and out, always as
+# ``token = quiet()`` then ``try: ... finally: restore(token)``.
+
+
+def _ignore_all() -> list[tuple[contextvars.ContextVar, Any]]:
+    """``np.seterr(all="ignore")`` in a fresh context: the variables it set, with their values."""
+    np.seterr(all="ignore")
+    return list(contextvars.copy_context().items())
+
+
+_SET = contextvars.Context().run(_ignore_all)
+
+if len(_SET) == 1:  # numpy's error state is this one context variable
+    _VAR, _IGNORE = _SET[0]
+
+    def quiet() -> Any:
+        """Ignore floating-point errors until ``restore`` is called with the returned token."""
+        return _VAR.set(_IGNORE)
+
+    def restore(token: Any) -> None:
+        _VAR.reset(token)
+
+else:  # numpy < 2 keeps it per thread: the public (slower) way
+
+    def quiet() -> Any:
+        """Ignore floating-point errors until ``restore`` is called with the returned token."""
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def restore(token: Any) -> None:
+        token.__exit__(None, None, None)
+
+
+# -- fused multiply-add ------------------------------------------------------------------------
+
 
 _LOW29 = np.uint64(0x1FFFFFFF)  # the float64 bits below float32 precision
 _HALF = np.uint64(0x10000000)  # ...exactly half a float32 unit in the last place

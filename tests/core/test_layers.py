@@ -2,7 +2,8 @@
 autograd, ops, nn/optim, plot/grading; no two modules import each other (directly or round a
 circle); no module of the core imports inside a function, and every import inside a function
 elsewhere says why in a comment (``lazy``: for start-up time; ``optional``: a dependency
-gradlab's core does not need)."""
+gradlab's core does not need); and modules are 100–400 lines, the shorter ones named in the
+architecture page with their reason."""
 
 from __future__ import annotations
 
@@ -210,3 +211,32 @@ def test_an_unexplained_import_in_a_function_is_found() -> None:
               "\ndef k():\n    # a comment that gives no reason\n    import re\n")
     assert unexplained_imports_in_functions(source) == ["line 2: import json",
                                                         "line 14: import re"]
+
+
+ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
+
+
+def short_modules_explained() -> str:
+    """The architecture page's paragraph that names the modules shorter on purpose."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    start = text.index("Modules are 100–400 lines")
+    return text[start:text.index("\n\n", start)]
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=lambda v: str(v))
+def test_every_module_is_at_most_400_lines_and_a_shorter_one_says_why(
+        module: str, path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= 400, f"{module} has {lines} lines: split it by job (docs/architecture.md)"
+    if lines < 100 and path.name != "__init__.py":
+        where = path.relative_to(PACKAGE).as_posix()
+        named = short_modules_explained()
+        assert f"`{where}`" in named or f"`{path.parent.relative_to(PACKAGE).as_posix()}/`" \
+            in named, f"{where} has {lines} lines: merge it, or say in docs/architecture.md why not"
+
+
+def test_the_short_module_list_names_only_modules_that_exist() -> None:
+    named = re.findall(r"`([\w/]+\.py|[\w]+/)`", short_modules_explained())
+    missing = [name for name in named if name != "__init__.py"
+               and not name.startswith("tests/") and not (PACKAGE / name).exists()]
+    assert named and not missing, missing

@@ -99,7 +99,7 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "log10": (LE.log10, "mfi"), "expm1": (LE.expm1, "mfi"), "sqrt": (P.sqrt, "mfi"),
     "sin": (P.sin, "mfi"), "cos": (P.cos, "mfi"), "tanh": (P.tanh, "mfi"),
     "sigmoid": (P.sigmoid, "mfi"), "relu": (P.relu, "mfi"), "clamp": (P.clamp, "mfi"),
-    "clip": (P.clamp, "mfi"), "maximum": (P.maximum, "mf"), "minimum": (P.minimum, "mf"),
+    "clip": (P.clip, "mfi"), "maximum": (P.maximum, "mf"), "minimum": (P.minimum, "mf"),
     "sign": (P.sign, "mfi"), "sgn": (P.sgn, "mi"), "floor": (P.floor, "mfi"),
     "ceil": (P.ceil, "mfi"), "round": (P.round, "mfi"), "trunc": (P.trunc, "mi"),
     # comparisons and tests

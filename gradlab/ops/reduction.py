@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._numerics import extremes
 from gradlab._numerics.summation import torch_mean, torch_sum
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import call, record
@@ -289,7 +290,7 @@ def _extreme(a: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == "
                            "0. Specify the reduction dim with the 'dim' argument.")
     if dim is None:
-        out = np.max(x) if largest else np.min(x)
+        out = extremes.max_all(x, largest)
         node = MaxBackward1 if largest else MinBackward1
         return record(np.asarray(out), node, (a,), saved=(a,), save_out=True)
     d = _wrap_dim(int(dim), x.ndim)
@@ -337,10 +338,11 @@ def _amax(a: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
         name = "amax" if largest else "amin"
         raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                          "== 0. Specify the reduction dim with the 'dim' argument.")
-    out = (np.max if largest else np.min)(x, axis=dims, keepdims=keepdim)
+    dims = dims if dims is not None else tuple(range(x.ndim))
+    out = extremes.amax(x, dims, keepdim, largest)
     node = AmaxBackward0 if largest else AminBackward0
-    return record(np.asarray(out), node, (a,), saved=(a,), save_out=True, shape=x.shape,
-                  dims=dims if dims is not None else tuple(range(x.ndim)), keepdim=keepdim)
+    return record(out, node, (a,), saved=(a,), save_out=True, shape=x.shape, dims=dims,
+                  keepdim=keepdim)
 
 
 def amax(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:

@@ -106,8 +106,13 @@ class LogsumexpBackward0(Node):
         return g * call("exp", x - out)
 
 
-def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+_MISSING: Any = object()  # logsumexp's dim has no default, but PyTorch words its absence
+
+
+def logsumexp(a: Tensor, dim: Any = _MISSING, keepdim: bool = False) -> Tensor:
     x = a._data if a._data.dtype.kind == "f" else a._data.astype(_dtype.get_default_dtype().np)
+    if dim is _MISSING:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     if dim is None:
         raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not "
                         "NoneType")

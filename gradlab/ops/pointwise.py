@@ -1,4 +1,4 @@
-"""Element-wise math (abs, sqrt, sin, tanh, sigmoid, relu, clamp, maximum...) and comparisons.
+"""Element-wise math (abs, sqrt, sin, tanh, sigmoid, relu, clamp, maximum, sign, round...).
 
 Each forward function sits beside the node that differentiates it; backward methods work on
 numpy arrays and, under ``create_graph=True``, on tensors (see ``gradlab.ops.arithmetic``).
@@ -14,7 +14,6 @@ from gradlab import _dtype
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import (
     Number,
-    as_tensor_arg,
     call,
     check_broadcast,
     operand_data,
@@ -329,56 +328,3 @@ def round(a: Tensor, *, decimals: int = 0) -> Tensor:
     out._data[...] = np.round(a._data, int(decimals))
     return out
 trunc = _zero_grad_op(np.trunc, "TruncBackward0")
-
-
-# -- comparisons and logic (never differentiable) -------------------------------------------------
-
-
-def _compare(fn: Any, sym: str) -> Any:
-    def op(a: Tensor, b: Any) -> Tensor:
-        return Tensor._make(_cmp(fn, a, b, sym))
-
-    return op
-
-
-def _cmp(fn: Any, a: Tensor, b: Any, sym: str) -> np.ndarray:
-    b = as_tensor_arg(b, sym)
-    dt = result_np_dtype(a, b)
-    x, y = operand_data(a, dt), operand_data(b, dt)
-    try:
-        return np.asarray(fn(x, y))
-    except ValueError:
-        check_broadcast(x, y)
-        raise
-
-
-eq, ne = _compare(np.equal, "=="), _compare(np.not_equal, "!=")
-lt, le = _compare(np.less, "<"), _compare(np.less_equal, "<=")
-gt, ge = _compare(np.greater, ">"), _compare(np.greater_equal, ">=")
-
-
-def logical_not(a: Tensor) -> Tensor:
-    return Tensor._make(np.logical_not(a._data))
-
-
-def bitwise(fn: Any, sym: str) -> Any:
-    def op(a: Tensor, b: Any) -> Tensor:
-        return Tensor._make(_binary(fn, a, b, sym)[1])
-
-    return op
-
-
-bitwise_and, bitwise_or = bitwise(np.bitwise_and, "&"), bitwise(np.bitwise_or, "|")
-bitwise_xor = bitwise(np.bitwise_xor, "^")
-
-
-def isnan(a: Tensor) -> Tensor:
-    return Tensor._make(np.isnan(a._data))
-
-
-def isinf(a: Tensor) -> Tensor:
-    return Tensor._make(np.isinf(a._data))
-
-
-def isfinite(a: Tensor) -> Tensor:
-    return Tensor._make(np.isfinite(a._data))

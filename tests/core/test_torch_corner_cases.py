@@ -133,3 +133,158 @@ def test_signed_zero_extremes_match_torch_bit_for_bit(seed: int):
             if lib is torch:
                 expected = signs
         assert signs == expected, (shape, dt, dims, keep)
+
+
+# -- integer powers, bool subtraction, bitwise ops on floats ---------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([0, 1, -1, 2, -2]) ** torch.tensor([-1, -1, -3, -2, -3])",
+     "tensor([ 0,  1, -1,  0,  0])"),
+    ("2 ** torch.tensor([-2, 3])", "tensor([0, 8])"),
+    ("(-1) ** torch.tensor([-1, -2])", "tensor([-1,  1])"),
+    ("torch.tensor([2, 3], dtype=torch.int32) ** torch.tensor(-1)",
+     "tensor([0, 0], dtype=gradlab.int32)"),
+    ("torch.tensor([2, 3]) ** -1",
+     "RuntimeError: Integers to negative integer powers are not allowed."),
+])
+def test_integer_tensors_to_negative_integer_powers(src: str, expected: str):
+    check(src, expected)
+
+
+BOOL_SUB = ("RuntimeError: Subtraction, the `-` operator, with a bool tensor is not supported. If "
+            "you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+TWO_BOOLS = ("RuntimeError: Subtraction, the `-` operator, with two bool tensors is not "
+             "supported. Use the `^` or `logical_xor()` operator instead.")
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([1, 2]) - torch.tensor([True, False])", BOOL_SUB),
+    ("torch.tensor([1., 2.]) - True", BOOL_SUB),
+    ("1 - torch.tensor([True])", BOOL_SUB),
+    ("torch.tensor([True]) - 1", BOOL_SUB),
+    ("torch.tensor([True]) - True", TWO_BOOLS),
+    ("torch.tensor([1]).sub_(torch.tensor([True]))", BOOL_SUB),
+    ("torch.rsub(torch.tensor([2.]), 1)", "tensor([-1.])"),
+])
+def test_subtraction_refuses_bools(src: str, expected: str):
+    check(src, expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([1., 2.]) & torch.tensor([1., 2.])",
+     "NotImplementedError: \"bitwise_and_cpu\" not implemented for 'Float'"),
+    ("torch.tensor([1, 2]) | 1.5",
+     "NotImplementedError: \"bitwise_or_cpu\" not implemented for 'Float'"),
+    ("torch.tensor([1., 2.], dtype=torch.float64) ^ torch.tensor([1., 2.])",
+     "NotImplementedError: \"bitwise_xor_cpu\" not implemented for 'Double'"),
+    ("~torch.tensor([1., 2.])", "TypeError: ~ (operator.invert) is only implemented on integer "
+                                "and Boolean-type tensors"),
+    ("~torch.tensor([1, -2])", "tensor([-2,  1])"),
+    ("~torch.tensor([True, False])", "tensor([False,  True])"),
+])
+def test_bitwise_operators_refuse_floats(src: str, expected: str):
+    check(src, expected)
+
+
+# -- closeness --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.allclose(torch.tensor([1, 2]), torch.tensor([1., 2.]))",
+     "RuntimeError: Long did not match Float"),
+    ("torch.isclose(torch.tensor([1.]), torch.tensor([1.], dtype=torch.float64))",
+     "RuntimeError: Float did not match Double"),
+    ("torch.allclose(torch.tensor([1.]), 1.)",
+     "TypeError: allclose(): argument 'other' (position 2) must be Tensor, not float"),
+    ("torch.allclose(torch.tensor([1.]), torch.tensor([1.1]), rtol=-1)",
+     "RuntimeError: rtol must be greater than or equal to zero, but got -1"),
+    ("torch.allclose(torch.ones(2, 1), torch.ones(3))", "True"),
+    ("torch.tensor([1., 2.]).allclose(torch.tensor([1., 2.00001]))", "True"),
+    ("torch.tensor([1., float('nan')]).isclose(torch.tensor([1., float('nan')]), equal_nan=True)",
+     "tensor([True, True])"),
+    ("torch.isclose(torch.tensor([1, 2]), torch.tensor([1, 3]))", "tensor([ True, False])"),
+    ("torch.isclose(torch.tensor([1e-9, float('inf')]), torch.tensor([0., float('inf')]))",
+     "tensor([True, True])"),
+    ("torch.tensor([1, 2]).equal(torch.tensor([1., 2.]))", "True"),
+    ("torch.equal(torch.tensor([1.]), 1.)",
+     "TypeError: equal(): argument 'other' (position 2) must be Tensor, not float"),
+])
+def test_isclose_and_allclose_check_their_operands(src: str, expected: str):
+    check(src, expected)
+
+
+# -- reductions over nothing; required dims -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([]).argmax()", "IndexError: argmax(): Expected reduction dim to be specified "
+                                  "for input.numel() == 0."),
+    ("torch.ones(0, 3).argmin(0)", "IndexError: argmin(): Expected reduction dim 0 to have "
+                                   "non-zero size."),
+    ("torch.ones(0, 3).argmax(1)", "tensor([], dtype=gradlab.int64)"),
+    ("torch.ones(0, 3).max(0)", "IndexError: max(): Expected reduction dim 0 to have non-zero "
+                                "size."),
+    ("torch.ones(0, 3).max(1, keepdim=True).values", "tensor([], size=(0, 1))"),
+    ("torch.ones(0, 3).amin(0)", "IndexError: amin(): Expected reduction dim 0 to have non-zero "
+                                 "size."),
+    ("torch.ones(0, 3).amax(1)", "tensor([])"),
+    ("torch.ones(0, 3).amax()", "RuntimeError: amax(): Expected reduction dim to be specified "
+                                "for input.numel() == 0. Specify the reduction dim with the "
+                                "'dim' argument."),
+    ("torch.tensor([]).mean()", "tensor(nan)"),
+    ("torch.ones(0, 3).mean(0)", "tensor([nan, nan, nan])"),
+    ("torch.ones(0, 3).mean(1)", "tensor([])"),
+    ("torch.tensor([1., 2.]).cumsum()",
+     "TypeError: cumsum() missing 1 required positional arguments: \"dim\""),
+    ("torch.tensor([1., 2.]).cumprod()",
+     "TypeError: cumprod() missing 1 required positional arguments: \"dim\""),
+    ("torch.tensor([1., 2.]).logsumexp()",
+     "TypeError: logsumexp() missing 1 required positional arguments: \"dim\""),
+])
+def test_reductions_over_nothing_and_missing_dims(src: str, expected: str):
+    check(src, expected, warns=[])
+
+
+def test_var_of_too_few_elements_warns_once_in_pytorchs_words():
+    check("torch.tensor([]).var()", "tensor(nan)",
+          warns=["var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                 "reduction factor (input numel divided by output numel)."])
+
+
+# -- unique, count_nonzero, logspace -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([3, 1, 2, 3, 1]).unique()", "tensor([1, 2, 3])"),
+    ("torch.tensor([3, 1, 2, 3, 1]).unique(sorted=False)", "tensor([1, 2, 3])"),
+    ("torch.unique(torch.tensor([[3, 1], [3, 1]]), return_inverse=True, return_counts=True)",
+     "(tensor([1, 3]), tensor([[1, 0],\n        [1, 0]]), tensor([2, 2]))"),
+    ("torch.tensor([[1, 2], [1, 2], [0, 5]]).unique(dim=0, return_counts=True)",
+     "(tensor([[0, 5],\n        [1, 2]]), tensor([1, 2]))"),
+    ("torch.unique(torch.tensor([3., 1., 3.], requires_grad=True))",
+     "tensor([1., 3.], grad_fn=<Unique2Backward0>)"),
+    ("torch.unique(torch.tensor([3., 1.], requires_grad=True)).sum().backward()",
+     "NotImplementedError: the derivative for '_unique2' is not implemented."),
+    ("torch.tensor([[0, 1], [2, 0]]).count_nonzero(0)", "tensor([1, 1])"),
+    ("torch.count_nonzero(torch.tensor([[0., 1.], [2., 0.]]))", "tensor(2)"),
+    ("torch.logspace(0, 2, 3)", "tensor([  1.,  10., 100.])"),
+    ("torch.logspace(-1, 1, 4)", "tensor([ 0.1000,  0.4642,  2.1544, 10.0000])"),
+    ("torch.logspace(0, 3, 4, base=2, dtype=torch.float64)",
+     "tensor([1., 2., 4., 8.], dtype=gradlab.float64)"),
+    ("torch.logspace(0, 2, 3, dtype=torch.int64)", "tensor([  1,  10, 100])"),
+    ("torch.logspace(2, 2, 1)", "tensor([100.])"),
+])
+def test_unique_count_nonzero_and_logspace(src: str, expected: str):
+    check(src, expected)
+
+
+def test_logspace_float64_values_match_torch_bit_for_bit():
+    torch = optional_torch()
+    if torch is None:
+        pytest.skip("torch is not installed")
+    for start, end, steps, base in [(-3, 2, 11, 10.0), (0.5, 7.25, 9, 2.0), (1, -1, 50, 3.5)]:
+        for dt in ("float64",):
+            ours = gradlab.logspace(start, end, steps, base, dtype=getattr(gradlab, dt))
+            theirs = torch.logspace(start, end, steps, base, dtype=getattr(torch, dt))
+            assert ours.numpy().tobytes() == theirs.numpy().tobytes(), (start, end, steps, dt)

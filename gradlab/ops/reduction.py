@@ -120,6 +120,10 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     x = a._data
     if dtype is not None:
         x = x.astype(_dtype.to_dtype(dtype).np)
+        if x.dtype.kind != "f":
+            raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be "
+                               "either a floating point or complex dtype. Got: "
+                               f"{_dtype.to_dtype(dtype)._legacy[:-6]}")
     if x.dtype.kind != "f":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {a.dtype._legacy[:-6]}\n"
@@ -381,17 +385,3 @@ def argmax(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 def argmin(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return _arg(np.argmin, a, dim, keepdim)
-
-
-def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return Tensor._make(np.asarray(np.all(a._data, axis=dims_of(dim, a.ndim), keepdims=keepdim)))
-
-
-def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return Tensor._make(np.asarray(np.any(a._data, axis=dims_of(dim, a.ndim), keepdims=keepdim)))
-
-
-def count_nonzero(a: Tensor, dim: Any = None) -> Tensor:
-    """How many elements are not zero, over everything or ``dim`` (an int or a tuple)."""
-    return Tensor._make(np.asarray(np.count_nonzero(a._data, axis=dims_of(dim, a.ndim)),
-                                   dtype=np.int64))

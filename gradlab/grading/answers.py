@@ -184,6 +184,8 @@ def _array_from(text: Any) -> np.ndarray:
             raise ValueError(f"unsupported .npy version {version}")
     except (ValueError, OSError, EOFError, binascii.Error, SyntaxError) as error:
         raise Invalid(f"not a numeric .npy array: {error}") from None
+    if type(shape) is not tuple or not all(type(n) is int and n >= 0 for n in shape):
+        raise Invalid("not a numeric .npy array: a malformed shape")
     count = math.prod(shape)
     if dtype.hasobject or dtype.kind not in NUMERIC_KINDS or count > MAX_ELEMENTS:
         raise Invalid("not a numeric .npy array of a gradable size")

@@ -64,7 +64,7 @@ def _compare(expected: Any, actual: Any, context: Context) -> Outcome:
     if expected is None:
         if actual is None:
             return Outcome(True)
-        return Outcome(False, f"expected None, got {short(actual)}")
+        return Outcome(False, f"got {short(actual)}: not the expected value")  # never "None"
     if actual is None:
         return Outcome(False, "got None", diagnose_none(context.expr))
     want = as_array(expected)

@@ -216,7 +216,9 @@ def as_array(value: Any) -> np.ndarray | None:
         if any(part is None for part in parts):
             return None
         try:
-            return np.asarray(np.stack(parts) if parts else np.zeros(0), dtype=float)
+            stacked = np.stack(parts) if parts else np.zeros(0)
         except (ValueError, TypeError):
             return None
+        # complex parts stay complex: a cast to float would drop their imaginary parts
+        return stacked if np.iscomplexobj(stacked) else np.asarray(stacked, dtype=float)
     return None

@@ -15,6 +15,7 @@ import builtins
 import importlib.util
 import json
 import os
+import re
 import resource
 import signal
 import sys
@@ -175,17 +176,41 @@ def _tasks_of(uid: int) -> int:
     return total
 
 
+RUN_BODY = ("time", "capture", "prun")  # cell magics whose body IPython runs as Python
+RUN_LINE = ("time", "prun")  # line magics whose statement IPython runs
+_MAGIC_LINE = re.compile(r"(?P<target>[A-Za-z_][\w.]*\s*=\s*)?[%!](?P<name>\w*)\s*(?P<rest>.*)")
+
+
 def without_magics(source: str) -> str:
-    """IPython syntax the plain interpreter cannot run: drop ``%magics`` and ``!shell`` lines."""
-    if source.lstrip().startswith("%%"):
-        return ""
+    """IPython syntax as plain Python: the body of ``%%time`` / ``%%capture`` cells and the
+    statement of ``%time`` lines run as they do in Jupyter; other magics and ``!shell``
+    lines do nothing (``x = !ls`` gives None). Only for a cell that is not Python as it is."""
+    stripped = source.lstrip()
+    if stripped.startswith("%%"):
+        first, _, body = stripped.partition("\n")
+        name = (first[2:].split() or [""])[0]
+        return without_magics(body) if name in RUN_BODY else ""
     lines = []
     for line in source.splitlines():
         stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            line = line[: len(line) - len(stripped)] + "pass"
+        indent = line[: len(line) - len(stripped)]
+        match = _MAGIC_LINE.fullmatch(stripped)
+        if match:
+            target = match["target"] or ""
+            if stripped[len(target)] == "%" and match["name"] in RUN_LINE:
+                line = indent + target + match["rest"]
+            else:
+                line = indent + (f"{target}None" if target else "pass")
         lines.append(line)
     return "\n".join(lines)
+
+
+def _compiled(source: str, name: str):
+    """A cell's code: as written when it is Python, else with IPython's magics rewritten."""
+    try:
+        return compile(source, name, "exec")
+    except SyntaxError:
+        return compile(without_magics(source), name, "exec")
 
 
 class _Shell:
@@ -248,7 +273,7 @@ def run_cells(job: dict, channel: Channel, answers, mode: str = "basic") -> None
             armed[0] = True
             _setitimer(signal.ITIMER_REAL, max(deadline - _monotonic(), 0.001))
             if cell["kind"] == "code":
-                exec(compile(without_magics(cell["source"]), f"<cell {index}>", "exec"), namespace)
+                exec(_compiled(cell["source"], f"<cell {index}>"), namespace)
             else:
                 for item in cell["captures"]:
                     if item["check"] not in skip_checks:

@@ -50,6 +50,7 @@ EXPECTED = {
     "reads-the-solutions": (0, "graded", NOT_ATTEMPTED),
     "writes-fake-results-file": (0, "graded", NOT_ATTEMPTED),
     "warnings-on-stderr": (9, "graded", ALL_PASSED),
+    "uses-ipython-magics": (9, "graded", ALL_PASSED),
     "corrupt-json": (0, "invalid notebook", None),
     "truncated": (0, "invalid notebook", None),
     "not-a-notebook": (0, "invalid notebook", None),

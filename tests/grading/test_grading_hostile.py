@@ -61,6 +61,8 @@ EXPECTED = {
     "submitted-answers-a-huge-int": (6, "graded", passed_except("fx.q1", "failed")),
     "submitted-spoofs-the-transport": (6, "graded", passed_except("fx.q1", "failed")),
     "submitted-floods-the-event-pipe": (6, "crashed", passed_except("fx.q2", "crashed")),
+    "submitted-forges-an-npy-with-a-negative-shape": (9, "graded", passed_except("", "")),
+    "submitted-answers-complex-parts-in-a-list": (6, "graded", passed_except("fx.q1", "failed")),
     "submitted-cells-not-a-list": (0, "invalid notebook", None),
     "=HYPERLINK(1)": (9, "graded", passed_except("", "")),
 }
@@ -257,7 +259,8 @@ HOSTILE_PLAIN = [10**4000, [10**4000, 1], -10**400, [1, "x"], {"a": [None]}, [[]
                  np.zeros((0,)), np.zeros((2, 0)), np.array([np.inf, -np.inf]),
                  np.array([2**63], dtype=np.uint64), [True, False], [None, None],
                  np.zeros((1, 1, 1, 2)), np.array([0.0, 1.0]) + 1j, float("nan"),
-                 TensorValue(np.array([[75.0, -12.0]])), "75.0", np.array([np.nan, 1.0])]
+                 TensorValue(np.array([[75.0, -12.0]])), "75.0", np.array([np.nan, 1.0]),
+                 [np.array(75 + 9j), np.array(-12 + 0j)]]
 EXPECTED_PLAIN = [75.0, [75.0, -12.0], np.array([75.0, -12.0]), None, "abc", {"a": 1.0},
                   TensorValue(np.array([1.0])), 3, [[1.0, 2.0], [3.0]]]
 
@@ -268,3 +271,8 @@ def test_comparing_hostile_plain_answers_never_raises_and_never_passes(expected)
     for actual in HOSTILE_PLAIN:
         outcome = compare(expected, actual, context, mistakes=[([8.0, 2.0], "a mistake")])
         assert not outcome.passed, (expected, actual)
+
+
+def test_feedback_never_says_the_expected_value_is_none():
+    outcome = compare(None, [1.0, 2.0], Context(expr="w.grad", hidden=True))
+    assert not outcome.passed and "None" not in outcome.message, outcome.message

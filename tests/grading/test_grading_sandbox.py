@@ -127,6 +127,17 @@ def test_there_is_no_network():
     assert error in ("OSError", "TimeoutError", "ConnectionRefusedError")
 
 
+@root_only
+def test_many_empty_files_stop_at_the_inode_limit_of_the_sandbox_disk():
+    """Empty files fill no space, but each one holds kernel memory the size limit does not
+    count: the sandbox's file system has an inode limit too (one per 2 KB of disk)."""
+    code = ("import os\ncount, error = 0, None\ntry:\n    while count < 200_000:\n"
+            "        os.close(os.open(f'f{count}', os.O_CREAT | os.O_WRONLY))\n"
+            "        count += 1\nexcept OSError as e:\n    error = e.errno")
+    count, error = value(code, "[count, error]")
+    assert error == 28 and count <= LIMITS.disk // 2048, (count, error)  # ENOSPC
+
+
 def test_the_memory_limit_turns_a_huge_allocation_into_memory_error():
     error = value("import numpy as np\ntry:\n    np.ones(10**10)\n    error = None\n"
                   "except MemoryError as e:\n    error = 'MemoryError'", "error")

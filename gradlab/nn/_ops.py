@@ -272,11 +272,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index:
     if x.ndim >= 2 and (tgt.ndim == 0 or x.shape[0] != tgt.shape[0]):
         raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
                          f"batch_size ({tgt.shape[0] if tgt.ndim else 0}).")
-    if x.ndim == 1 and tgt.ndim == 1:
-        if tgt.shape[0] != 1:
-            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
-                             f"{tgt.shape[0]}")
-        tgt = tgt.reshape(())
+    if x.ndim == 1 and tgt.ndim == 1 and tgt.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                         f"{tgt.shape[0]}")
+    tgt = tgt.reshape(()) if x.ndim == 1 and tgt.ndim == 1 else tgt
     if x.ndim <= 2 and tgt.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     expected = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()

@@ -382,7 +382,7 @@ def _wrap_dim(dim: int, ndim: int) -> int:
 
 def typename(obj: Any) -> str:
     """A value's type as PyTorch names it in messages (``torch.typename``): ``gradlab.FloatTensor``
-    for a tensor, ``int``, ``gradlab.nn.linear.Linear``..."""
+    for a tensor, ``int``, ``gradlab.nn.modules.linear.Linear``..."""
     if isinstance(obj, Tensor):
         return obj.type()
     module = getattr(obj, "__module__", "") or ""
@@ -392,4 +392,6 @@ def typename(obj: Any) -> str:
         qualname = obj.__name__
     else:
         module, qualname = type(obj).__module__ or "", type(obj).__qualname__
+    # a class may name PyTorch's module path for it (gradlab.nn's layers: torch.nn.modules.*)
+    module = vars(obj if isinstance(obj, type) else type(obj)).get("_torch_module", module)
     return qualname if module in ("", "builtins") else f"{module}.{qualname}"

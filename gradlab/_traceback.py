@@ -56,11 +56,12 @@ def learner_alias() -> str:
     return names[0] if names else "gradlab"
 
 
-def in_learner_names(text: str) -> str:
-    """``text`` with each ``gradlab.<name>`` written ``<alias>.<name>`` (see ``learner_alias``)."""
+def in_learner_names(text: str, alias: str | None = None) -> str:
+    """``text`` with each ``gradlab.<name>`` written ``<alias>.<name>`` (default: see
+    ``learner_alias``; the grader passes the name a submission's source gives gradlab)."""
     if "gradlab." not in text:
         return text
-    alias = learner_alias()
+    alias = learner_alias() if alias is None else alias
     return text if alias == "gradlab" else _QUALIFIED.sub(alias + ".", text)
 
 

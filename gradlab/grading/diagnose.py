@@ -167,7 +167,7 @@ def diagnose_none(expr: str) -> str:
 ERROR_HINTS = [
     ("leaf Variable that requires grad is being used in an in-place operation",
      "you updated a parameter in place while autograd records: put the update inside "
-     "`with torch.no_grad():`"),
+     "`with gradlab.no_grad():`"),
     ("backward through the graph a second time",
      "backward() frees the graph it walks, and this backward() reached a part already freed. "
      "Usually a tensor from an earlier step is carried into this one (a running value, a "

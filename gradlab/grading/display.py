@@ -6,6 +6,7 @@ import html
 import sys
 from typing import Any
 
+from .._traceback import in_learner_names
 from .score import (
     CRASHED,
     ERROR,
@@ -48,7 +49,8 @@ class Verdict:
             body = [self.note]
         if r.hint:
             body.append(f"hint: {r.hint}")
-        return [head] + [f"  {line}" for line in body if line]
+        # gradlab named as the learner imported it: `torch.no_grad()` after import gradlab as torch
+        return [head] + [f"  {in_learner_names(line)}" for line in body if line]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -84,6 +86,7 @@ class Summary:
         lines = [f"{'question':<{width}}  status             points"]
         for question, status, points, total, message in self.rows:
             word = f"{ICONS.get(status, '?')} {WORDS.get(status, status)}"
+            message = in_learner_names(message)
             line = f"{question:<{width}}  {word:<18} {points:g}/{total:g}  {message}"
             lines.append(line.rstrip())
         earned, available = self.totals()
@@ -102,7 +105,7 @@ class Summary:
                 f"<tr><td>{html.escape(question)}</td><td style='color:{color}'>"
                 f"{ICONS.get(status, '?')} {html.escape(WORDS.get(status, status))}</td>"
                 f"<td>{points:g}/{total:g}</td><td style='text-align:left'>"
-                f"{html.escape(message)}</td></tr>")
+                f"{html.escape(in_learner_names(message))}</td></tr>")
         earned, available = self.totals()
         return ("<table class='gradlab-summary'><thead><tr><th>question</th><th>status</th>"
                 "<th>points</th><th>feedback</th></tr></thead><tbody>" + "".join(cells) +

@@ -9,6 +9,7 @@ covers. Cells after the last checks are not run at all.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ class Plan:
     segments: dict[int, list[str]] = field(default_factory=dict)
     inputs: dict[int, list] = field(default_factory=dict)
     literals: dict[int, dict] = field(default_factory=dict)
+    alias: str = "gradlab"  # what the learner's code calls gradlab (``import gradlab as torch``)
 
     def segment_cells(self, segment: int) -> list[int]:
         """Indices of the cells in a segment."""
@@ -150,7 +152,20 @@ def layout(assignment: Assignment, submission: Any) -> dict:
                 readable = [text for text in code[:position] if len(text) <= MAX_PARSED_CELL]
                 literals[str(check)] = _literals(readable, names)
     return {"code": code, "points": points, "literals": literals,
-            "continued": sorted(continued)}
+            "continued": sorted(continued), "alias": gradlab_alias(code)}
+
+
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+gradlab(?:[ \t]+as[ \t]+([A-Za-z_]\w*))?[ \t]*(?:#.*)?$",
+                     re.MULTILINE)
+
+
+def gradlab_alias(sources: list[str]) -> str:
+    """The name the learner's code imports gradlab as: ``torch`` first if it is one of them
+    (as ``_traceback.learner_alias`` decides in a kernel), else the first, else gradlab."""
+    names = [match[1] or "gradlab" for text in sources if "gradlab" in text
+             for match in _IMPORT.finditer(text)]
+    return next((name for name in ("torch", "gradlab") if name in names), names[0] if names
+                else "gradlab")
 
 
 def make_plan(assignment: Assignment, submission: Any) -> Plan:
@@ -172,6 +187,9 @@ def assemble(assignment: Assignment, layout: dict) -> Plan:
     code, points, literals = layout["code"], layout["points"], layout["literals"]
     continued = set(layout.get("continued", ()))
     plan, segment = Plan([]), 0
+    alias = layout.get("alias")
+    if isinstance(alias, str) and alias.isidentifier() and len(alias) <= 64:
+        plan.alias = alias
     by_position: dict[int, list[str]] = {}
     for question in assignment.questions:
         by_position.setdefault(points[question], []).append(question)

@@ -13,6 +13,7 @@ from typing import Any
 
 import nbformat
 
+from .._traceback import in_learner_names
 from .answers import decode, describe
 from .assignment import Assignment
 from .diagnose import diagnose_error
@@ -136,6 +137,7 @@ def score_submission(assignment: Assignment, plan: Plan, execution: Execution) -
             else:
                 results.append(_score_safely(assignment, plan, index, captured))
         scored = score_question(qid, results, attempted, failure[0] if failure else None, notes)
+        scored.feedback = [in_learner_names(line, plan.alias) for line in scored.feedback]
         questions[qid] = scored.to_dict()
         if failure:
             problems.append((failure[0], f"{qid} {failure[0]}: {failure[1]}"))

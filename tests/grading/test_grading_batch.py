@@ -51,6 +51,7 @@ EXPECTED = {
     "writes-fake-results-file": (0, "graded", NOT_ATTEMPTED),
     "warnings-on-stderr": (9, "graded", ALL_PASSED),
     "uses-ipython-magics": (9, "graded", ALL_PASSED),
+    "imports-gradlab-as-torch": (6, "graded", statuses("failed", "passed", "passed", "passed")),
     "corrupt-json": (0, "invalid notebook", None),
     "truncated": (0, "invalid notebook", None),
     "not-a-notebook": (0, "invalid notebook", None),
@@ -100,6 +101,14 @@ def test_feedback_names_the_autograd_mistakes(batch):
     feedback = records["partly-correct"]["questions"]
     assert "`grad_wb` is twice the expected gradient" in " ".join(feedback["fx.q3"]["feedback"])
     assert "wrong way (gradient ascent)" in " ".join(feedback["fx.q4"]["feedback"])
+
+
+def test_feedback_names_gradlab_as_the_submission_imported_it(batch):
+    records, _ = batch
+    questions = records["imports-gradlab-as-torch"]["questions"]
+    q1, q3 = " ".join(questions["fx.q1"]["feedback"]), " ".join(questions["fx.q3"]["feedback"])
+    assert "`with torch.no_grad():`" in q1 and "torch.cat(): expected a non-empty list" in q3
+    assert "gradlab." not in q1 + q3
 
 
 def test_hidden_checks_report_without_revealing_their_inputs_or_values(batch):

@@ -136,6 +136,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 shell = InteractiveShell.instance()
 shell.run_cell("import numpy as np\\nfrom gradlab.grading.checks import evaluate, MISSING\\n"
+               "from gradlab.grading.display import Verdict\\nimport gradlab as torch\\n"
                "w = np.zeros(2)")
 options = ("points=1, expect=[1.0, 2.0], calls=None, random=0, like=0, seed=None, rtol=1e-4, "
            "atol=1e-6, start=MISSING, lr=None, mistakes=()")
@@ -146,7 +147,7 @@ for cell in ("# YOUR CODE HERE\\nraise NotImplementedError",
     shell.run_cell(cell)
     shell.run_cell(f"r = evaluate('t.q1', 'w', globals(), {options})[0]")
     r = shell.user_ns["r"]
-    verdicts.append([r.status, r.message, r.hint])
+    verdicts.append([r.status, r.message, r.hint, str(shell.user_ns["Verdict"](r))])
 print(json.dumps(verdicts))
 """
 
@@ -156,9 +157,31 @@ def test_in_ipython_the_cell_above_decides_not_attempted_and_gives_error_hints()
     output = subprocess.run([sys.executable, "-c", IPYTHON_SESSION], capture_output=True,
                             text=True, check=True).stdout
     not_attempted, in_place = json.loads(output.strip().splitlines()[-1])
-    assert not_attempted == ["not attempted", "not attempted yet", None]
+    assert not_attempted[:3] == ["not attempted", "not attempted yet", None]
     assert in_place[0] == "failed" and "the cell above raised RuntimeError" in in_place[1]
-    assert "with torch.no_grad()" in in_place[2]
+    assert "with gradlab.no_grad()" in in_place[2]
+    assert "with torch.no_grad()" in in_place[3]  # shown as the session imported gradlab
+
+
+def test_verdicts_name_gradlab_as_the_learner_imported_it(monkeypatch):
+    from gradlab.grading.score import CheckResult
+
+    result = CheckResult("t.q1", "failed", 0, 1, "gradlab.cat(): expected a non-empty list",
+                         "update inside `with gradlab.no_grad():`")
+    main = sys.modules["__main__"]
+    for name in ("torch", "gradlab"):
+        monkeypatch.delattr(main, name, raising=False)
+    assert "gradlab.no_grad()" in str(Verdict(result))
+    monkeypatch.setattr(main, "gl", gradlab, raising=False)
+    shown = str(Verdict(result))
+    assert "`with gl.no_grad():`" in shown and "gl.cat(): expected" in shown, shown
+    assert "gl.cat()" in summary_of(result) and "gradlab." not in summary_of(result)
+
+
+def summary_of(result):
+    from gradlab.grading.display import Summary
+
+    return str(Summary([(result.question, result.status, 0, 1, result.message)]))
 
 
 def test_importing_the_checks_keeps_nbformat_dask_and_matplotlib_unloaded():

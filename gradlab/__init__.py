@@ -13,14 +13,11 @@
 
 from __future__ import annotations
 
-import builtins as _builtins
 import functools
 import importlib as _importlib
 from collections.abc import Callable
 from numbers import Number as _Number
 from typing import Any
-
-import numpy as _np
 
 from gradlab import (
     _dtype,
@@ -70,6 +67,7 @@ from gradlab.ops.creation import (
     full,
     full_like,
     linspace,
+    logspace,
     ones,
     ones_like,
     tensor,
@@ -149,24 +147,6 @@ def numel(input: Tensor) -> int:
 
 def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
-
-
-def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
-             equal_nan: bool = False) -> bool:
-    return builtins_bool(_np.allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def isclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
-            equal_nan: bool = False) -> Tensor:
-    return Tensor._make(_np.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
-
-
-def equal(a: Tensor, b: Tensor) -> bool:
-    return a.shape == b.shape and builtins_bool((a._data == b._data).all())
-
-
-def builtins_bool(x: Any) -> Any:
-    return _builtins.bool(x)
 
 
 def __getattr__(name: str) -> Any:

@@ -15,6 +15,7 @@ from gradlab import _dtype
 from gradlab.ops import (
     activation,
     arithmetic,
+    comparison,
     creation,
     indexing,
     inplace,
@@ -32,7 +33,7 @@ from gradlab.ops._util import Number
 from gradlab.tensor import Tensor
 
 AR, P, R, S, I, L, A = arithmetic, pointwise, reduction, shape, indexing, linalg, activation
-LE = logexp
+LE, C = logexp, comparison
 
 
 def _other(x: Any) -> Any:
@@ -99,13 +100,14 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "log10": (LE.log10, "mfi"), "expm1": (LE.expm1, "mfi"), "sqrt": (P.sqrt, "mfi"),
     "sin": (P.sin, "mfi"), "cos": (P.cos, "mfi"), "tanh": (P.tanh, "mfi"),
     "sigmoid": (P.sigmoid, "mfi"), "relu": (P.relu, "mfi"), "clamp": (P.clamp, "mfi"),
-    "clip": (P.clamp, "mfi"), "maximum": (P.maximum, "mf"), "minimum": (P.minimum, "mf"),
+    "clip": (P.clip, "mfi"), "maximum": (P.maximum, "mf"), "minimum": (P.minimum, "mf"),
     "sign": (P.sign, "mfi"), "sgn": (P.sgn, "mi"), "floor": (P.floor, "mfi"),
     "ceil": (P.ceil, "mfi"), "round": (P.round, "mfi"), "trunc": (P.trunc, "mi"),
     # comparisons and tests
-    "eq": (P.eq, "mf"), "ne": (P.ne, "mf"), "lt": (P.lt, "mf"), "le": (P.le, "mf"),
-    "gt": (P.gt, "mf"), "ge": (P.ge, "mf"), "logical_not": (P.logical_not, "mf"),
-    "isnan": (P.isnan, "mf"), "isinf": (P.isinf, "mf"), "isfinite": (P.isfinite, "mf"),
+    "eq": (C.eq, "mf"), "ne": (C.ne, "mf"), "lt": (C.lt, "mf"), "le": (C.le, "mf"),
+    "gt": (C.gt, "mf"), "ge": (C.ge, "mf"), "logical_not": (C.logical_not, "mf"),
+    "isnan": (C.isnan, "mf"), "isinf": (C.isinf, "mf"), "isfinite": (C.isfinite, "mf"),
+    "isclose": (C.isclose, "mf"), "allclose": (C.allclose, "mf"), "equal": (C.equal, "mf"),
     # reductions
     "sum": (R.sum, "mf"), "mean": (R.mean, "mf"), "var": (R.var, "mf"), "std": (R.std, "mf"),
     "norm": (R.norm, "mf"), "max": (R.max, "mf"), "min": (R.min, "mf"),
@@ -140,7 +142,8 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "index_select": (rearrange.index_select, "mf"), "sort": (sorting.sort, "mf"),
     "argsort": (sorting.argsort, "mf"), "topk": (sorting.topk, "mf"),
     "median": (sorting.median, "mf"), "kthvalue": (sorting.kthvalue, "mf"),
-    "mode": (sorting.mode, "mf"),
+    "mode": (sorting.mode, "mf"), "unique": (sorting.unique, "mf"),
+    "count_nonzero": (R.count_nonzero, "mf"), "rsub": (AR.rsub, "f"),
     # in place only
     "zero_": (inplace.zero_, "m"), "fill_": (inplace.fill_, "m"), "copy_": (inplace.copy_, "m"),
     "uniform_": (sampling.uniform_, "m"), "normal_": (sampling.normal_, "m"),
@@ -156,8 +159,8 @@ OPERATORS = {
     "__add__": _binop(AR.add), "__sub__": _binop(AR.sub, AR.rsub), "__mul__": _binop(AR.mul),
     "__truediv__": _binop(AR.div, AR.rdiv), "__floordiv__": _binop(AR.floor_divide, AR.rfloordiv),
     "__mod__": _binop(AR.remainder, AR.rremainder),
-    "__pow__": _binop(AR.pow, AR.rpow), "__and__": _binop(P.bitwise_and),
-    "__or__": _binop(P.bitwise_or), "__xor__": _binop(P.bitwise_xor),
+    "__pow__": _binop(AR.pow, AR.rpow), "__and__": _binop(C.bitwise_and),
+    "__or__": _binop(C.bitwise_or), "__xor__": _binop(C.bitwise_xor),
 }
 
 
@@ -171,8 +174,8 @@ def _install() -> None:
                             ("__imul__", AR.mul, np.multiply), ("__itruediv__", AR.div, None),
                             ("__ipow__", AR.pow, None)):
         setattr(Tensor, name, _iop(fn, ufunc))
-    for name, fn in (("__eq__", P.eq), ("__ne__", P.ne), ("__lt__", P.lt), ("__le__", P.le),
-                     ("__gt__", P.gt), ("__ge__", P.ge)):
+    for name, fn in (("__eq__", C.eq), ("__ne__", C.ne), ("__lt__", C.lt), ("__le__", C.le),
+                     ("__gt__", C.gt), ("__ge__", C.ge)):
         setattr(Tensor, name, _binop(fn)[0])
     Tensor.__matmul__ = lambda a, b: L.matmul(a, b) if isinstance(b, Tensor) else NotImplemented
     Tensor.__rmatmul__ = lambda a, b: L.matmul(Tensor._make(b), a) if isinstance(
@@ -180,8 +183,7 @@ def _install() -> None:
     Tensor.__neg__ = AR.neg
     Tensor.__pos__ = lambda a: a
     Tensor.__abs__ = P.abs
-    Tensor.__invert__ = lambda a: P.logical_not(a) if a._data.dtype == np.bool_ else Tensor._make(
-        np.invert(a._data))
+    Tensor.__invert__ = C.invert
     Tensor.__getitem__ = I.getitem
     Tensor.__setitem__ = inplace.setitem
     Tensor.T = property(S.T, doc="The dimensions reversed (the transpose of a matrix).")

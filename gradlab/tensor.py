@@ -202,7 +202,8 @@ class Tensor:
                 "Hint: make the tensor floating point first, "
                 "e.g. gradlab.tensor([1., 2.]) or .float()."
             )
-        self._rg = bool(value)
+        # a view without history still requires grad while its base does (PyTorch's view rule)
+        self._rg = bool(value) or (self._base is not None and self._base._rg)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return the tensor (leaves only)."""
@@ -216,6 +217,10 @@ class Tensor:
     def is_inference(self) -> bool:
         """True for a tensor made inside ``inference_mode()`` (or a view of one)."""
         return self._inference
+
+    def _is_view(self) -> bool:
+        """True for a view: it shares its memory and version counter with ``_base``."""
+        return self._base is not None
 
     @property
     def is_leaf(self) -> bool:

@@ -106,10 +106,23 @@ class LogsumexpBackward0(Node):
         return g * call("exp", x - out)
 
 
-def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+_MISSING: Any = object()  # logsumexp's dim has no default, but PyTorch words its absence
+
+
+def logsumexp(a: Tensor, dim: Any = _MISSING, keepdim: bool = False) -> Tensor:
     x = a._data if a._data.dtype.kind == "f" else a._data.astype(_dtype.get_default_dtype().np)
+    if dim is _MISSING:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not "
+                        "NoneType")
     dims = dims_of(dim, x.ndim)
-    m = np.max(x, axis=dims, keepdims=True)
+    if dims == () and x.ndim:  # PyTorch reduces everything, then cannot fit the kept dims
+        if not keepdim:
+            raise RuntimeError("output with shape [] doesn't match the broadcast shape "
+                               f"[{', '.join(['1'] * x.ndim)}]")
+        dims = tuple(range(x.ndim))
+    m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)  # an empty slice gives -inf
     m = np.where(np.isfinite(m), m, 0)
     out = np.log(np.exp(x - m).sum(axis=dims, keepdims=True)) + m
     if not keepdim:

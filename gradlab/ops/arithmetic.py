@@ -107,10 +107,21 @@ class SubBackward0(Node):
         return g, (-g * self.alpha if self.alpha != 1 else -g)
 
 
-def sub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
-    if a._data.dtype == np.bool_ and getattr(b, "dtype", None) is _dtype.bool:
+def _check_sub(a: Tensor, b: Any) -> None:
+    """PyTorch refuses ``-`` when either side is a bool (tensor or Python bool)."""
+    bools = (a._data.dtype == np.bool_) + (
+        isinstance(b, (bool, np.bool_)) or getattr(b, "dtype", None) is _dtype.bool)
+    if bools == 2:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if bools:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def sub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
+    _check_sub(a, b)
     if alpha == 1:
         b, out = _binary(np.subtract, a, b, "-")
         return record(out, SubBackward0, (a, b))
@@ -125,6 +136,7 @@ class RsubBackward1(Node):
 
 def rsub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
     """``b - alpha * a`` for a number ``b`` (what ``1 - x`` calls)."""
+    _check_sub(a, b)
     b, out = _binary(lambda x, y: y - x * alpha, a, b, "-")
     return record(out, RsubBackward1, (a,), alpha=alpha)
 
@@ -273,10 +285,21 @@ class PowBackward2(Node):
         return g * mul_scalar(out, float(np.log(self.base)))
 
 
+def _power(x: Any, y: Any) -> Any:
+    """``x ** y``; for integers a negative exponent gives what PyTorch's integer kernel gives
+    (1 for 1, +-1 for -1, 0 otherwise) where numpy refuses."""
+    if np.result_type(x, y).kind not in "iu" or not np.any(np.asarray(y) < 0):
+        return np.power(x, y)
+    neg = np.asarray(y) < 0
+    odd = np.asarray(y) % 2 == 1
+    small = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0))
+    return np.where(neg, small, np.power(x, np.where(neg, 0, y)))
+
+
 def pow(a: Tensor, exponent: Any) -> Tensor:
     """``a ** exponent`` for a number or a tensor exponent."""
     if isinstance(exponent, Tensor):
-        b, out = _binary(np.power, a, exponent, "**", quiet=True)
+        b, out = _binary(_power, a, exponent, "**", quiet=True)
         return record(out, PowBackward1, (a, b), saved=(a, b), save_out=True)
     if a._data.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -290,7 +313,7 @@ def pow(a: Tensor, exponent: Any) -> Tensor:
 
 def rpow(a: Tensor, base: Any) -> Tensor:
     """``base ** a`` for a number ``base``."""
-    _, out = _binary(lambda x, y: np.power(y, x), a, base, "**", quiet=True)
+    _, out = _binary(lambda x, y: _power(y, x), a, base, "**", quiet=True)
     return record(out, PowBackward2, (a,), save_out=True, base=base)
 
 

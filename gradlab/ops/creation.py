@@ -270,6 +270,27 @@ def linspace(start: Any, end: Any, steps: Any = None, *, dtype: Any = None, devi
     return _finish(out.astype(dt.np), requires_grad, device)
 
 
+def logspace(start: Any, end: Any, steps: Any = None, base: float = 10.0, *, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``base ** linspace(start, end, steps)``, each power taken in double as PyTorch does."""
+    if not _is_int(steps):
+        given = (start, end) + ((steps,) if steps is not None else ())
+        raise _bad_args("logspace", given, _LINSPACE.replace("steps,", "steps, float base = 10.0,"))
+    start, end, steps = _number(start), _number(end), _number(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = _dtype.to_dtype(dtype, "logspace") if dtype is not None else _dtype.get_default_dtype()
+    if steps == 1:
+        return _finish(np.full(1, float(base) ** float(start)).astype(dt.np), requires_grad, device)
+    floating = dt.is_floating_point
+    s, e = (float(dt.np.type(v)) if floating else int(v) for v in (start, end))
+    b = np.float64(base) if floating else np.float64(np.float32(base))  # ints: a float base
+    step, idx = (e - s) / (steps - 1), np.arange(steps)
+    powers = np.where(idx < steps // 2, s + step * idx, e - step * (steps - 1 - idx))
+    out = np.array([math.pow(b, p) for p in powers.tolist()])  # C's pow: numpy's differs by an ulp
+    return _finish(out.astype(dt.np), requires_grad, device)
+
+
 def eye(n: Any, m: Any = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The identity matrix (``n`` by ``m``, square by default)."""

@@ -88,7 +88,9 @@ class MvBackward0(Node):
 
 def mv(m: Tensor, v: Tensor) -> Tensor:
     m, v = _check(m, v, "mv")
-    if m.ndim != 2 or v.ndim != 1 or m.shape[1] != v.shape[0]:
+    if m.ndim != 2 or v.ndim != 1:  # mv is addmv with a 1-D input, hence the leading 1
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {m.ndim}, {v.ndim}")
+    if m.shape[1] != v.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({m.shape[0]}), mat "
                            f"({'x'.join(map(str, m.shape))}), vec ({v.shape[0]})")
     _same_dtype(m, v, "mv")

@@ -1,4 +1,4 @@
-"""Element-wise math (abs, sqrt, sin, tanh, sigmoid, relu, clamp, maximum...) and comparisons.
+"""Element-wise math (abs, sqrt, sin, tanh, sigmoid, relu, clamp, maximum, sign, round...).
 
 Each forward function sits beside the node that differentiates it; backward methods work on
 numpy arrays and, under ``create_graph=True``, on tensors (see ``gradlab.ops.arithmetic``).
@@ -13,7 +13,7 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import (
-    as_tensor_arg,
+    Number,
     call,
     check_broadcast,
     operand_data,
@@ -190,8 +190,52 @@ class ClampBackward0(Node):
         return gx, glo, ghi
 
 
-def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:
+_CLAMP_SIGNATURES = ("(Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)",
+                     "(Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
+
+
+def _bounds(name: str, a: Tensor, args: tuple, kwargs: dict) -> tuple[Any, Any]:
+    """PyTorch's two overloads: both bounds tensors (or None), or both numbers (or None).
+
+    A 0-d tensor that does not require grad passes for a number, as in PyTorch's argument
+    parser; any other mix is PyTorch's TypeError, the keywords listed as its parser lists them.
+    """
+    lo = args[0] if args else kwargs.get("min")
+    hi = args[1] if len(args) > 1 else kwargs.get("max")
+    bounds = [b for b in (lo, hi) if b is not None]
+
+    def number(b: Any) -> bool:
+        return isinstance(b, Number) or (isinstance(b, Tensor) and b.ndim == 0
+                                         and not b.requires_grad)
+
+    ok = len(args) + len(kwargs) <= 2 and set(kwargs) <= {"min", "max"} and not (
+        args and "min" in kwargs)
+    if ok and all(isinstance(b, Tensor) for b in bounds):
+        return lo, hi
+    if ok and all(number(b) for b in bounds):
+        return tuple(b.item() if isinstance(b, Tensor) else b for b in (lo, hi))
+    got = ["Tensor", *(_type_name(v) for v in args),
+           *(f"{k}={_type_name(v)}" for k, v in reversed(kwargs.items()))]
+    raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                    f"({', '.join(got)}), but expected one of:\n"
+                    + "".join(f" * {s}\n" for s in _CLAMP_SIGNATURES))
+
+
+def _type_name(v: Any) -> str:
+    return "Tensor" if isinstance(v, Tensor) else type(v).__name__
+
+
+def clamp(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """Limit values to ``[min, max]``; the gradient is zero where a bound was applied."""
+    return _clamp(a, *_bounds("clamp", a, args, kwargs))
+
+
+def clip(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``clamp`` by its numpy name."""
+    return _clamp(a, *_bounds("clip", a, args, kwargs))
+
+
+def _clamp(a: Tensor, min: Any, max: Any) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("gradlab.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -284,56 +328,3 @@ def round(a: Tensor, *, decimals: int = 0) -> Tensor:
     out._data[...] = np.round(a._data, int(decimals))
     return out
 trunc = _zero_grad_op(np.trunc, "TruncBackward0")
-
-
-# -- comparisons and logic (never differentiable) -------------------------------------------------
-
-
-def _compare(fn: Any, sym: str) -> Any:
-    def op(a: Tensor, b: Any) -> Tensor:
-        return Tensor._make(_cmp(fn, a, b, sym))
-
-    return op
-
-
-def _cmp(fn: Any, a: Tensor, b: Any, sym: str) -> np.ndarray:
-    b = as_tensor_arg(b, sym)
-    dt = result_np_dtype(a, b)
-    x, y = operand_data(a, dt), operand_data(b, dt)
-    try:
-        return np.asarray(fn(x, y))
-    except ValueError:
-        check_broadcast(x, y)
-        raise
-
-
-eq, ne = _compare(np.equal, "=="), _compare(np.not_equal, "!=")
-lt, le = _compare(np.less, "<"), _compare(np.less_equal, "<=")
-gt, ge = _compare(np.greater, ">"), _compare(np.greater_equal, ">=")
-
-
-def logical_not(a: Tensor) -> Tensor:
-    return Tensor._make(np.logical_not(a._data))
-
-
-def bitwise(fn: Any, sym: str) -> Any:
-    def op(a: Tensor, b: Any) -> Tensor:
-        return Tensor._make(_binary(fn, a, b, sym)[1])
-
-    return op
-
-
-bitwise_and, bitwise_or = bitwise(np.bitwise_and, "&"), bitwise(np.bitwise_or, "|")
-bitwise_xor = bitwise(np.bitwise_xor, "^")
-
-
-def isnan(a: Tensor) -> Tensor:
-    return Tensor._make(np.isnan(a._data))
-
-
-def isinf(a: Tensor) -> Tensor:
-    return Tensor._make(np.isinf(a._data))
-
-
-def isfinite(a: Tensor) -> Tensor:
-    return Tensor._make(np.isfinite(a._data))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._numerics import extremes
 from gradlab._numerics.summation import torch_mean, torch_sum
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import call, record
@@ -43,10 +44,6 @@ def dims_of(dim: Any, ndim: int) -> tuple[int, ...] | None:
         return dims if ndim else ()
     d = _wrap_dim(int(dim), ndim)  # a 0-d tensor takes dim 0 or -1, as in PyTorch
     return (d,) if ndim else ()
-
-
-def _axis(dims: tuple[int, ...] | None) -> tuple[int, ...] | None:
-    return dims
 
 
 def expand_back(g: Any, shape: tuple, dims: tuple[int, ...] | None, keepdim: bool) -> Any:
@@ -130,10 +127,10 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     dims = dims_of(dim, x.ndim)
     if x.size:
         out = torch_mean(x, axis=dims, keepdims=keepdim)  # quiet about inf and nan itself
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.mean(x, axis=dims, keepdims=keepdim, dtype=x.dtype)
     n = x.size if dims is None else _count(x.shape, dims)
+    if not x.size:  # nothing to add: an empty mean is nan (0 / 0), without numpy's warning
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.sum(x, axis=dims, keepdims=keepdim, dtype=x.dtype) / x.dtype.type(n)
     if dims is None:
         return record(out, MeanBackward0, (a,), shape=x.shape, n=n)
     return record(out, MeanBackward1, (a,), shape=x.shape, dims=dims, keepdim=keepdim, n=n)
@@ -162,7 +159,8 @@ def _var_parts(a: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: An
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's own word on an empty slice
         var = np.var(x, axis=dims, keepdims=keepdim, ddof=0, dtype=x.dtype) * (
             n / (n - corr) if n - corr > 0 else np.inf)
     return dims, corr, n, np.asarray(var, dtype=x.dtype)
@@ -285,14 +283,15 @@ def _extreme(a: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
         return maximum(a, other) if largest else minimum(a, other)
     x = a._data
     name = "max" if largest else "min"
-    if x.size == 0:
+    if x.size == 0 and dim is None:
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == "
                            "0. Specify the reduction dim with the 'dim' argument.")
     if dim is None:
-        out = np.max(x) if largest else np.min(x)
+        out = extremes.max_all(x, largest)
         node = MaxBackward1 if largest else MinBackward1
         return record(np.asarray(out), node, (a,), saved=(a,), save_out=True)
     d = _wrap_dim(int(dim), x.ndim)
+    _check_nonempty(name, x, (d,))
     if x.ndim == 0:  # the only element, still recorded as max(dim)
         node = MaxBackward0 if largest else MinBackward0
         res = record(x.copy(), node, (a,), dim=0, keepdim=keepdim, shape=(), indices=None)
@@ -333,14 +332,16 @@ class AminBackward0(AmaxBackward0):
 def _amax(a: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
     x = a._data
     dims = None if dim is None or dim == () or dim == [] else dims_of(dim, x.ndim)
+    name = "amax" if largest else "amin"
     if x.size == 0 and dims is None:
-        name = "amax" if largest else "amin"
-        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
-                         "== 0. Specify the reduction dim with the 'dim' argument.")
-    out = (np.max if largest else np.min)(x, axis=dims, keepdims=keepdim)
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
+    dims = dims if dims is not None else tuple(range(x.ndim))
+    _check_nonempty(name, x, dims)
+    out = extremes.amax(x, dims, keepdim, largest)
     node = AmaxBackward0 if largest else AminBackward0
-    return record(np.asarray(out), node, (a,), saved=(a,), save_out=True, shape=x.shape,
-                  dims=dims if dims is not None else tuple(range(x.ndim)), keepdim=keepdim)
+    return record(out, node, (a,), saved=(a,), save_out=True, shape=x.shape, dims=dims,
+                  keepdim=keepdim)
 
 
 def amax(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
@@ -354,12 +355,23 @@ def amin(a: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return _amax(a, dim, keepdim, False)
 
 
+def _check_nonempty(name: str, x: np.ndarray, dims: tuple[int, ...]) -> None:
+    """A max or min over an empty dimension has no value: PyTorch's IndexError."""
+    for d in dims:
+        if x.ndim and x.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
 def _arg(fn: Any, a: Tensor, dim: Any, keepdim: bool) -> Tensor:
     x = a._data
+    if x.size == 0 and dim is None:
+        raise IndexError(f"{fn.__name__}(): Expected reduction dim to be specified for "
+                         "input.numel() == 0.")
     if dim is None:
         out = np.asarray(fn(x.reshape(-1)))
         return Tensor._make(out.reshape((1,) * x.ndim) if keepdim else out.astype(np.int64))
     d = _wrap_dim(int(dim), x.ndim)
+    _check_nonempty(fn.__name__, x, (d,))
     return Tensor._make(np.asarray(fn(x, axis=d, keepdims=keepdim), dtype=np.int64))
 
 
@@ -377,3 +389,9 @@ def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return Tensor._make(np.asarray(np.any(a._data, axis=dims_of(dim, a.ndim), keepdims=keepdim)))
+
+
+def count_nonzero(a: Tensor, dim: Any = None) -> Tensor:
+    """How many elements are not zero, over everything or ``dim`` (an int or a tuple)."""
+    return Tensor._make(np.asarray(np.count_nonzero(a._data, axis=dims_of(dim, a.ndim)),
+                                   dtype=np.int64))

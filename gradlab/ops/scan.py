@@ -71,8 +71,10 @@ class CumsumBackward0(Node):
         return _flip(_cumsum(_flip(g, self.dim), self.dim), self.dim)
 
 
-def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+def cumsum(a: Tensor, dim: Any = None, *, dtype: Any = None) -> Tensor:
     """Running sums along ``dim``: ``out[i] = a[0] + ... + a[i]``."""
+    if dim is None:
+        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
     x = a._data
     d = _wrap_dim(int(dim), x.ndim)
     dt = _out_dtype(x, dtype)
@@ -104,8 +106,10 @@ class CumprodBackward0(Node):
         return before * later
 
 
-def cumprod(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+def cumprod(a: Tensor, dim: Any = None, *, dtype: Any = None) -> Tensor:
     """Running products along ``dim``: ``out[i] = a[0] * ... * a[i]``."""
+    if dim is None:
+        raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
     x = a._data
     d = _wrap_dim(int(dim), x.ndim)
     dt = _out_dtype(x, dtype)

@@ -21,7 +21,7 @@ from gradlab.ops._util import record
 from gradlab.ops.rearrange import scatter
 from gradlab.tensor import Tensor, _wrap_dim
 
-__all__ = ["sort", "argsort", "topk", "kthvalue", "mode", "median"]
+__all__ = ["sort", "argsort", "topk", "kthvalue", "mode", "median", "unique"]
 
 
 def _return_type(name: str) -> type:
@@ -283,3 +283,33 @@ def median(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
         nan = np.isnan(rows)
         pos = np.where(nan.any(axis=1), np.argmax(nan, axis=1), pos)
     return _picked(a, MedianBackward1, ReturnMedian, pos[:, None], d, keepdim)
+
+
+class Unique2Backward0(Node):
+    """unique has no derivative in PyTorch: backward through it raises."""
+
+    op = "_unique2"
+
+    def backward(self, g: Any) -> Any:
+        raise NotImplementedError(f"the derivative for '{self.op}' is not implemented.")
+
+
+class UniqueDimBackward0(Unique2Backward0):
+    op = "unique_dim"
+
+
+def unique(a: Tensor, sorted: bool = True, return_inverse: bool = False,
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct values (always sorted, as PyTorch's CPU kernel gives them), or the distinct
+    slices along ``dim``; optionally where each element went and how often each value occurs."""
+    x = a._data
+    d = None if dim is None else _wrap_dim(dim, x.ndim)
+    values, inverse, counts = np.unique(x.reshape(-1) if d is None else x, return_inverse=True,
+                                        return_counts=True, axis=d, equal_nan=False)
+    node = Unique2Backward0 if d is None else UniqueDimBackward0
+    out = [record(values, node, (a,))]
+    if return_inverse:
+        out.append(Tensor._make(inverse.reshape(x.shape if d is None else -1).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)

@@ -1,0 +1,290 @@
+"""Corner cases a learner can reach where gradlab once differed from PyTorch 2.13.
+
+Each check pins gradlab's text (repr of the last line, or ``Error: first line``) and, when
+torch is importable, runs the same snippet under PyTorch, which must give that text too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support import optional_torch
+from test_tensor_forward import check
+
+import gradlab
+
+pytestmark = pytest.mark.parity  # every check also asks PyTorch when it is importable
+
+# -- clamp: both bounds tensors, or both numbers ---------------------------------------------
+
+CLAMP_SIGNATURES = "clamp() received an invalid combination of arguments - got ({}), but " \
+                   "expected one of:"
+
+
+@pytest.mark.parametrize(("src", "got"), [
+    ("torch.clamp(torch.ones(3), min=torch.zeros(3), max=2.0)", "Tensor, max=float, min=Tensor"),
+    ("torch.clamp(torch.ones(3), max=2.0, min=torch.zeros(3))", "Tensor, min=Tensor, max=float"),
+    ("torch.clamp(torch.ones(3), 1.0, torch.zeros(3))", "Tensor, float, Tensor"),
+    ("torch.clamp(torch.ones(3), torch.zeros(3), max=2)", "Tensor, Tensor, max=int"),
+    ("torch.clamp(torch.ones(3), torch.tensor(0., requires_grad=True), 2)", "Tensor, Tensor, int"),
+    ("torch.clamp(torch.ones(3), 'a')", "Tensor, str"),
+])
+def test_clamp_refuses_a_tensor_bound_beside_a_number_bound(src: str, got: str):
+    check(src, "TypeError: " + CLAMP_SIGNATURES.format(got))
+
+
+def test_clamp_takes_a_0d_tensor_that_needs_no_grad_as_a_number():
+    x = "x = torch.tensor([1., 2., 3.], requires_grad=True)\n"
+    check(x + "torch.clamp(x, torch.tensor(1.5), 2)",
+          "tensor([1.5000, 2.0000, 2.0000], grad_fn=<ClampBackward1>)")
+    check(x + "x.clamp(min=1.0, max=torch.tensor(2))",
+          "tensor([1., 2., 2.], grad_fn=<ClampBackward1>)")
+    check(x + "torch.clamp(x, min=torch.tensor([0., 3., 0.]))",
+          "tensor([1., 3., 3.], grad_fn=<ClampBackward0>)")
+
+
+# -- logsumexp over no dims, mv's argument check ------------------------------------------------
+
+
+def test_logsumexp_over_an_empty_dim_list_reduces_everything_only_with_keepdim():
+    check("torch.logsumexp(torch.ones(2, 3), dim=())",
+          "RuntimeError: output with shape [] doesn't match the broadcast shape [1, 1]")
+    check("torch.logsumexp(torch.zeros(2, 2), [], keepdim=True)", "tensor([[1.3863]])")
+    check("torch.logsumexp(torch.tensor(2.), ())", "tensor(2.)")
+    check("torch.logsumexp(torch.ones(2), None)",
+          "TypeError: logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType")
+    check("torch.logsumexp(torch.ones(0, 3), 0)", "tensor([-inf, -inf, -inf])")
+
+
+@pytest.mark.parametrize(("src", "message"), [
+    ("torch.mv(torch.ones(2), torch.ones(2))", "vector + matrix @ vector expected, got 1, 1, 1"),
+    ("torch.ones(2, 2).mv(torch.ones(2, 2))", "vector + matrix @ vector expected, got 1, 2, 2"),
+    ("torch.mv(torch.ones(2, 3), torch.ones(2))",
+     "size mismatch, got input (2), mat (2x3), vec (2)"),
+])
+def test_mv_checks_dims_before_sizes(src: str, message: str):
+    check(src, "RuntimeError: " + message)
+
+
+# -- a view made under no_grad of a tensor that requires grad ---------------------------------
+
+
+def test_a_no_grad_view_keeps_requiring_grad_while_its_base_does():
+    src = ("x = torch.tensor([1., 2.], requires_grad=True)\n"
+           "with torch.no_grad(): v = x[:1]\n"
+           "v.requires_grad_(False)\n")
+    check(src + "v.requires_grad, v.is_leaf, v._is_view(), v._base is x",
+          "(True, True, True, True)")
+    check(src + "v", "tensor([1.], requires_grad=True)")
+    check(src.replace("v.requires_grad_(False)", "v.requires_grad = False") + "v.requires_grad",
+          "True")
+    check("x = torch.tensor([1., 2.], requires_grad=True)\nv = x.detach()\n"
+          "v.requires_grad_(False)\nv.requires_grad, v._is_view()", "(False, False)")
+
+
+# -- which zero max and min return when -0.0 and 0.0 tie ----------------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    # max()/min() over everything: vector steps, the later zero wins (-0.0 from [0., -0.])
+    ("torch.tensor([0., -0.]).max()", "tensor(-0.)"),
+    ("torch.tensor([-0., 0.]).max()", "tensor(0.)"),
+    ("torch.tensor([-0., 0.]).min()", "tensor(0.)"),
+    # amax/amin: scalar steps on short rows, the first zero wins
+    ("torch.tensor([-0., 0.]).amax()", "tensor(-0.)"),
+    ("torch.tensor([0., -0., 0., -0.]).amax(0)", "tensor(0.)"),
+    ("torch.tensor([0., -0.]).amin(0)", "tensor(0.)"),
+    # down the columns of a wide matrix, vectors again: the last row wins
+    ("torch.cat([torch.zeros(1, 32), -torch.zeros(1, 32)]).amax(0)[:2]", "tensor([-0., -0.])"),
+    ("torch.cat([torch.zeros(1, 31), -torch.zeros(1, 31)]).amax(0)[:2]", "tensor([0., 0.])"),
+    # max(dim) returns the first tied element and its index
+    ("torch.tensor([-0., 0.]).max(0)",
+     "gradlab.return_types.max(\nvalues=tensor(-0.),\nindices=tensor(0))"),
+])
+def test_tied_signed_zeros_give_pytorchs_zero(src: str, expected: str):
+    check(src, expected)
+
+
+def test_tied_signed_zeros_share_the_gradient_as_in_pytorch():
+    x = "x = torch.tensor([-0., 0., -1.], requires_grad=True)\n"
+    check(x + "torch.amax(x, 0).backward()\nx.grad", "tensor([0.5000, 0.5000, 0.0000])")
+    check(x + "x.max().backward()\nx.grad", "tensor([0.5000, 0.5000, 0.0000])")
+    check(x + "x.max(0).values.backward()\nx.grad", "tensor([1., 0., 0.])")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_signed_zero_extremes_match_torch_bit_for_bit(seed: int):
+    torch = optional_torch()
+    if torch is None:
+        pytest.skip("torch is not installed")
+    rng = np.random.default_rng(seed)
+    for _ in range(60):
+        shape = tuple(int(n) for n in rng.choice([1, 3, 8, 9, 31, 32, 33, 70], rng.integers(1, 4)))
+        dt = rng.choice(["float32", "float64"])
+        values = rng.choice([0.0, -0.0, -1.0], size=shape, p=[0.45, 0.45, 0.1]).astype(dt)
+        dims = tuple(sorted(rng.choice(len(shape), rng.integers(1, len(shape) + 1), False)))
+        keep = bool(rng.integers(2))
+        for lib in (torch, gradlab):
+            x = lib.tensor(values.tolist(), dtype=getattr(lib, dt))
+            if len(shape) > 1 and seed:
+                x = x.transpose(0, -1)
+            results = [x.max(), x.min(), x.amax(dims, keep), x.amin(dims, keep)]
+            signs = [np.signbit(np.asarray(r.tolist())).tolist() for r in results]
+            if lib is torch:
+                expected = signs
+        assert signs == expected, (shape, dt, dims, keep)
+
+
+# -- integer powers, bool subtraction, bitwise ops on floats ---------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([0, 1, -1, 2, -2]) ** torch.tensor([-1, -1, -3, -2, -3])",
+     "tensor([ 0,  1, -1,  0,  0])"),
+    ("2 ** torch.tensor([-2, 3])", "tensor([0, 8])"),
+    ("(-1) ** torch.tensor([-1, -2])", "tensor([-1,  1])"),
+    ("torch.tensor([2, 3], dtype=torch.int32) ** torch.tensor(-1)",
+     "tensor([0, 0], dtype=gradlab.int32)"),
+    ("torch.tensor([2, 3]) ** -1",
+     "RuntimeError: Integers to negative integer powers are not allowed."),
+])
+def test_integer_tensors_to_negative_integer_powers(src: str, expected: str):
+    check(src, expected)
+
+
+BOOL_SUB = ("RuntimeError: Subtraction, the `-` operator, with a bool tensor is not supported. If "
+            "you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+TWO_BOOLS = ("RuntimeError: Subtraction, the `-` operator, with two bool tensors is not "
+             "supported. Use the `^` or `logical_xor()` operator instead.")
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([1, 2]) - torch.tensor([True, False])", BOOL_SUB),
+    ("torch.tensor([1., 2.]) - True", BOOL_SUB),
+    ("1 - torch.tensor([True])", BOOL_SUB),
+    ("torch.tensor([True]) - 1", BOOL_SUB),
+    ("torch.tensor([True]) - True", TWO_BOOLS),
+    ("torch.tensor([1]).sub_(torch.tensor([True]))", BOOL_SUB),
+    ("torch.rsub(torch.tensor([2.]), 1)", "tensor([-1.])"),
+])
+def test_subtraction_refuses_bools(src: str, expected: str):
+    check(src, expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([1., 2.]) & torch.tensor([1., 2.])",
+     "NotImplementedError: \"bitwise_and_cpu\" not implemented for 'Float'"),
+    ("torch.tensor([1, 2]) | 1.5",
+     "NotImplementedError: \"bitwise_or_cpu\" not implemented for 'Float'"),
+    ("torch.tensor([1., 2.], dtype=torch.float64) ^ torch.tensor([1., 2.])",
+     "NotImplementedError: \"bitwise_xor_cpu\" not implemented for 'Double'"),
+    ("~torch.tensor([1., 2.])", "TypeError: ~ (operator.invert) is only implemented on integer "
+                                "and Boolean-type tensors"),
+    ("~torch.tensor([1, -2])", "tensor([-2,  1])"),
+    ("~torch.tensor([True, False])", "tensor([False,  True])"),
+])
+def test_bitwise_operators_refuse_floats(src: str, expected: str):
+    check(src, expected)
+
+
+# -- closeness --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.allclose(torch.tensor([1, 2]), torch.tensor([1., 2.]))",
+     "RuntimeError: Long did not match Float"),
+    ("torch.isclose(torch.tensor([1.]), torch.tensor([1.], dtype=torch.float64))",
+     "RuntimeError: Float did not match Double"),
+    ("torch.allclose(torch.tensor([1.]), 1.)",
+     "TypeError: allclose(): argument 'other' (position 2) must be Tensor, not float"),
+    ("torch.allclose(torch.tensor([1.]), torch.tensor([1.1]), rtol=-1)",
+     "RuntimeError: rtol must be greater than or equal to zero, but got -1"),
+    ("torch.allclose(torch.ones(2, 1), torch.ones(3))", "True"),
+    ("torch.tensor([1., 2.]).allclose(torch.tensor([1., 2.00001]))", "True"),
+    ("torch.tensor([1., float('nan')]).isclose(torch.tensor([1., float('nan')]), equal_nan=True)",
+     "tensor([True, True])"),
+    ("torch.isclose(torch.tensor([1, 2]), torch.tensor([1, 3]))", "tensor([ True, False])"),
+    ("torch.isclose(torch.tensor([1e-9, float('inf')]), torch.tensor([0., float('inf')]))",
+     "tensor([True, True])"),
+    ("torch.tensor([1, 2]).equal(torch.tensor([1., 2.]))", "True"),
+    ("torch.equal(torch.tensor([1.]), 1.)",
+     "TypeError: equal(): argument 'other' (position 2) must be Tensor, not float"),
+])
+def test_isclose_and_allclose_check_their_operands(src: str, expected: str):
+    check(src, expected)
+
+
+# -- reductions over nothing; required dims -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([]).argmax()", "IndexError: argmax(): Expected reduction dim to be specified "
+                                  "for input.numel() == 0."),
+    ("torch.ones(0, 3).argmin(0)", "IndexError: argmin(): Expected reduction dim 0 to have "
+                                   "non-zero size."),
+    ("torch.ones(0, 3).argmax(1)", "tensor([], dtype=gradlab.int64)"),
+    ("torch.ones(0, 3).max(0)", "IndexError: max(): Expected reduction dim 0 to have non-zero "
+                                "size."),
+    ("torch.ones(0, 3).max(1, keepdim=True).values", "tensor([], size=(0, 1))"),
+    ("torch.ones(0, 3).amin(0)", "IndexError: amin(): Expected reduction dim 0 to have non-zero "
+                                 "size."),
+    ("torch.ones(0, 3).amax(1)", "tensor([])"),
+    ("torch.ones(0, 3).amax()", "RuntimeError: amax(): Expected reduction dim to be specified "
+                                "for input.numel() == 0. Specify the reduction dim with the "
+                                "'dim' argument."),
+    ("torch.tensor([]).mean()", "tensor(nan)"),
+    ("torch.ones(0, 3).mean(0)", "tensor([nan, nan, nan])"),
+    ("torch.ones(0, 3).mean(1)", "tensor([])"),
+    ("torch.tensor([1., 2.]).cumsum()",
+     "TypeError: cumsum() missing 1 required positional arguments: \"dim\""),
+    ("torch.tensor([1., 2.]).cumprod()",
+     "TypeError: cumprod() missing 1 required positional arguments: \"dim\""),
+    ("torch.tensor([1., 2.]).logsumexp()",
+     "TypeError: logsumexp() missing 1 required positional arguments: \"dim\""),
+])
+def test_reductions_over_nothing_and_missing_dims(src: str, expected: str):
+    check(src, expected, warns=[])
+
+
+def test_var_of_too_few_elements_warns_once_in_pytorchs_words():
+    check("torch.tensor([]).var()", "tensor(nan)",
+          warns=["var(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                 "reduction factor (input numel divided by output numel)."])
+
+
+# -- unique, count_nonzero, logspace -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([3, 1, 2, 3, 1]).unique()", "tensor([1, 2, 3])"),
+    ("torch.tensor([3, 1, 2, 3, 1]).unique(sorted=False)", "tensor([1, 2, 3])"),
+    ("torch.unique(torch.tensor([[3, 1], [3, 1]]), return_inverse=True, return_counts=True)",
+     "(tensor([1, 3]), tensor([[1, 0],\n        [1, 0]]), tensor([2, 2]))"),
+    ("torch.tensor([[1, 2], [1, 2], [0, 5]]).unique(dim=0, return_counts=True)",
+     "(tensor([[0, 5],\n        [1, 2]]), tensor([1, 2]))"),
+    ("torch.unique(torch.tensor([3., 1., 3.], requires_grad=True))",
+     "tensor([1., 3.], grad_fn=<Unique2Backward0>)"),
+    ("torch.unique(torch.tensor([3., 1.], requires_grad=True)).sum().backward()",
+     "NotImplementedError: the derivative for '_unique2' is not implemented."),
+    ("torch.tensor([[0, 1], [2, 0]]).count_nonzero(0)", "tensor([1, 1])"),
+    ("torch.count_nonzero(torch.tensor([[0., 1.], [2., 0.]]))", "tensor(2)"),
+    ("torch.logspace(0, 2, 3)", "tensor([  1.,  10., 100.])"),
+    ("torch.logspace(-1, 1, 4)", "tensor([ 0.1000,  0.4642,  2.1544, 10.0000])"),
+    ("torch.logspace(0, 3, 4, base=2, dtype=torch.float64)",
+     "tensor([1., 2., 4., 8.], dtype=gradlab.float64)"),
+    ("torch.logspace(0, 2, 3, dtype=torch.int64)", "tensor([  1,  10, 100])"),
+    ("torch.logspace(2, 2, 1)", "tensor([100.])"),
+])
+def test_unique_count_nonzero_and_logspace(src: str, expected: str):
+    check(src, expected)
+
+
+def test_logspace_float64_values_match_torch_bit_for_bit():
+    torch = optional_torch()
+    if torch is None:
+        pytest.skip("torch is not installed")
+    for start, end, steps, base in [(-3, 2, 11, 10.0), (0.5, 7.25, 9, 2.0), (1, -1, 50, 3.5)]:
+        for dt in ("float64",):
+            ours = gradlab.logspace(start, end, steps, base, dtype=getattr(gradlab, dt))
+            theirs = torch.logspace(start, end, steps, base, dtype=getattr(torch, dt))
+            assert ours.numpy().tobytes() == theirs.numpy().tobytes(), (start, end, steps, dt)

@@ -28,14 +28,17 @@ from gradlab import (
 from gradlab._as_torch import install_as_torch, load_ipython_extension, uninstall_as_torch
 from gradlab._dtype import (
     bool,
+    can_cast,
     double,
     dtype,
+    finfo,
     float,
     float16,
     float32,
     float64,
     get_default_dtype,
     half,
+    iinfo,
     int,
     int8,
     int16,
@@ -57,7 +60,16 @@ from gradlab.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from gradlab.ops.creation import (
+from gradlab.ops.creation import (  # noqa: F401  (the legacy types are set by name)
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
     arange,
     as_tensor,
     empty,
@@ -76,6 +88,7 @@ from gradlab.ops.creation import (
 )
 from gradlab.ops.einsum import einsum
 from gradlab.ops.indexing import cat, concat, concatenate, stack, where
+from gradlab.ops.joining import hstack, vstack
 from gradlab.ops.sampling import (
     normal,
     rand,
@@ -129,6 +142,11 @@ def _tensor_function(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 # table marked "f" (gradlab/_tensor_methods.py).
 globals().update({name: _tensor_function(fn, name)
                   for name, fn in _tensor_methods.FUNCTIONS.items()})
+
+
+def result_type(tensor: Any, other: Any) -> dtype:
+    """The dtype ``tensor op other`` would have (tensors or Python numbers)."""
+    return _dtype.result_type(tensor, other)
 
 
 def get_default_device() -> device:

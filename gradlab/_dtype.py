@@ -141,3 +141,45 @@ def result_type(*operands: object) -> dtype:
                 w = _default
             wrapped = w if wrapped is None else promote_types(wrapped, w)
     return _combine(dim_t, _combine(zero_t, wrapped))  # type: ignore[return-value]
+
+
+def can_cast(from_: dtype, to: dtype) -> builtins.bool:
+    """PyTorch's canCast: no float to integer, no number to bool."""
+    return _category(from_) <= _category(to)
+
+
+class finfo:
+    """The limits of a floating dtype, as ``torch.finfo`` gives them (the default dtype's
+    without an argument)."""
+
+    def __init__(self, type: dtype | None = None) -> None:
+        d = get_default_dtype() if type is None else type
+        if not d.is_floating_point:
+            raise TypeError("gradlab.finfo() requires a floating point input type. Use "
+                            "gradlab.iinfo to handle 'gradlab.finfo'")
+        info = np.finfo(d.np)
+        self.bits, self.dtype = builtins.int(info.bits), d.name
+        self.eps, self.max, self.min = (builtins.float(v) for v in (info.eps, info.max, info.min))
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = builtins.float(info.resolution)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """The limits of an integer dtype, as ``torch.iinfo`` gives them."""
+
+    def __init__(self, type: dtype) -> None:
+        if type.is_floating_point or type is bool:
+            raise TypeError("gradlab.iinfo() requires an integer input type. Use gradlab.finfo "
+                            "to handle 'gradlab.iinfo'")
+        info = np.iinfo(type.np)
+        self.bits, self.min, self.max = (builtins.int(v) for v in (info.bits, info.min, info.max))
+        self.dtype = type.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={builtins.float(self.min):g}, max={builtins.float(self.max):g}, " \
+               f"dtype={self.dtype})"

@@ -28,12 +28,13 @@ from gradlab.ops import (
     scan,
     shape,
     sorting,
+    trig,
 )
 from gradlab.ops._util import Number
 from gradlab.tensor import Tensor
 
 AR, P, R, S, I, L, A = arithmetic, pointwise, reduction, shape, indexing, linalg, activation
-LE, C = logexp, comparison
+LE, C, TR = logexp, comparison, trig
 
 
 def _other(x: Any) -> Any:
@@ -98,16 +99,22 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "abs": (P.abs, "mfi"), "absolute": (P.abs, "m"), "exp": (LE.exp, "mfi"),
     "log": (LE.log, "mfi"), "log1p": (LE.log1p, "mfi"), "log2": (LE.log2, "mfi"),
     "log10": (LE.log10, "mfi"), "expm1": (LE.expm1, "mfi"), "sqrt": (P.sqrt, "mfi"),
-    "sin": (P.sin, "mfi"), "cos": (P.cos, "mfi"), "tanh": (P.tanh, "mfi"),
+    "sin": (TR.sin, "mfi"), "cos": (TR.cos, "mfi"), "tan": (TR.tan, "mfi"),
+    "asin": (TR.asin, "mfi"), "acos": (TR.acos, "mfi"), "atan": (TR.atan, "mfi"),
+    "arcsin": (TR.asin, "mfi"), "arccos": (TR.acos, "mfi"), "arctan": (TR.atan, "mfi"),
+    "sinh": (TR.sinh, "mfi"), "cosh": (TR.cosh, "mfi"), "atan2": (TR.atan2, "mfi"),
+    "arctan2": (TR.atan2, "mfi"), "rsqrt": (TR.rsqrt, "mfi"), "tanh": (P.tanh, "mfi"),
     "sigmoid": (P.sigmoid, "mfi"), "relu": (P.relu, "mfi"), "clamp": (P.clamp, "mfi"),
     "clip": (P.clip, "mfi"), "maximum": (P.maximum, "mf"), "minimum": (P.minimum, "mf"),
     "sign": (P.sign, "mfi"), "sgn": (P.sgn, "mi"), "floor": (P.floor, "mfi"),
-    "ceil": (P.ceil, "mfi"), "round": (P.round, "mfi"), "trunc": (P.trunc, "mi"),
+    "ceil": (P.ceil, "mfi"), "round": (P.round, "mfi"), "trunc": (P.trunc, "mfi"),
     # comparisons and tests
     "eq": (C.eq, "mf"), "ne": (C.ne, "mf"), "lt": (C.lt, "mf"), "le": (C.le, "mf"),
     "gt": (C.gt, "mf"), "ge": (C.ge, "mf"), "logical_not": (C.logical_not, "mf"),
     "isnan": (C.isnan, "mf"), "isinf": (C.isinf, "mf"), "isfinite": (C.isfinite, "mf"),
-    "isclose": (C.isclose, "mf"), "allclose": (C.allclose, "mf"), "equal": (C.equal, "mf"),
+    "logical_and": (C.logical_and, "mf"), "logical_or": (C.logical_or, "mf"),
+    "logical_xor": (C.logical_xor, "mf"), "isclose": (C.isclose, "mf"),
+    "allclose": (C.allclose, "mf"), "equal": (C.equal, "mf"),
     # reductions
     "sum": (R.sum, "mf"), "mean": (R.mean, "mf"), "var": (R.var, "mf"), "std": (R.std, "mf"),
     "norm": (R.norm, "mf"), "max": (R.max, "mf"), "min": (R.min, "mf"),
@@ -128,7 +135,7 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     # indexing and joining
     "unbind": (I.unbind, "mf"), "split": (I.split, "mf"), "chunk": (I.chunk, "mf"),
     "nonzero": (I.nonzero, "mf"), "masked_fill": (I.masked_fill, "mfi"),
-    "select": (I.select, "mf"),
+    "select": (I.select, "mf"), "narrow": (I.narrow, "mf"),
     # products
     "matmul": (L.matmul, "mf"), "mm": (L.mm, "mf"), "mv": (L.mv, "mf"), "dot": (L.dot, "mf"),
     "bmm": (L.bmm, "mf"),
@@ -198,6 +205,9 @@ def _install() -> None:
     Tensor.new_ones = lambda a, *size, **kw: _new("ones", a, *size, **kw)
     Tensor.new_empty = lambda a, *size, **kw: _new("empty", a, *size, **kw)
     Tensor.new_full = lambda a, size, value, **kw: _new("full", a, size, value, **kw)
+    Tensor.nbytes = property(lambda a: a._data.nbytes, doc="Bytes the elements take.")
+    Tensor.itemsize = property(lambda a: a._data.itemsize, doc="Bytes one element takes.")
+    Tensor.__array_wrap__ = _array_wrap
     Tensor.cpu = lambda a: a
     Tensor.cuda = _no_cuda
     Tensor.type = _type
@@ -209,6 +219,12 @@ def _converter(dt: _dtype.dtype) -> Any:
 
     convert.__doc__ = f"This tensor as {dt!r} (itself if it already is)."
     return convert
+
+
+def _array_wrap(self: Tensor, array: np.ndarray, context: Any = None,
+                return_scalar: bool = False) -> Tensor:
+    """``np.exp(x)`` gives a tensor back, as in PyTorch (bools as uint8, as PyTorch has it)."""
+    return Tensor._make(array.astype(np.uint8) if array.dtype == np.bool_ else array)
 
 
 def _new(kind: str, a: Tensor, *args: Any, dtype: Any = None, **kw: Any) -> Tensor:

@@ -113,10 +113,11 @@ def _pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
     """Tensor hooks and ``retain_grad`` of a node's outputs, applied to their finished gradients."""
     for nr, hooks in (node._pre_hooks or {}).items():
         for hook in list(hooks):
-            if nr == -1:
-                new = hook(tuple(grads))
+            if nr == -1:  # node.register_prehook: the output gradients, as tensors
+                new = hook(tuple(g if g is None or isinstance(g, Tensor) else
+                                 Tensor._make(np.asarray(g)) for g in grads))
                 if new is not None:
-                    grads = list(new)
+                    grads = [g if g is None or EXEC.create_graph else g._data for g in new]
             elif grads[nr] is not None:
                 g = grads[nr]
                 new = hook(g if isinstance(g, Tensor) else Tensor._make(np.asarray(g)))

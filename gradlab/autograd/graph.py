@@ -94,7 +94,7 @@ class Node:
     """A ``grad_fn``: one recorded operation, able to turn output gradients into input gradients."""
 
     __slots__ = ("next_functions", "_meta", "_saved", "_seq", "_pre_hooks", "_hooks",
-                 "_retained", "_trace", "_same", "__weakref__")
+                 "_retained", "_trace", "_same", "_metadata", "__weakref__")
 
     def __init__(self, next_functions: tuple, meta: tuple, same: bool = False) -> None:
         self.next_functions = next_functions  # ((node or None, output_nr), ...) per input
@@ -127,6 +127,15 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    @property
+    def metadata(self) -> dict:
+        """A dict of the user's own, kept with the node (PyTorch's ``Node.metadata``)."""
+        try:
+            return self._metadata
+        except AttributeError:
+            self._metadata: dict = {}
+            return self._metadata
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         """How IPython displays a node, as it displays PyTorch's: ``<AddBackward0 at 0x...>``."""

@@ -51,6 +51,24 @@ def logical_not(a: Tensor) -> Tensor:
     return Tensor._make(np.logical_not(a._data))
 
 
+def _logical(fn: Any) -> Any:
+    name = fn.__name__
+
+    def op(a: Tensor, other: Any) -> Tensor:
+        """Element-wise truth of both, either or exactly one (non-zero counts as true)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        return Tensor._make(_cmp(fn, a, other, name))
+
+    op.__name__ = name
+    return op
+
+
+logical_and, logical_or = _logical(np.logical_and), _logical(np.logical_or)
+logical_xor = _logical(np.logical_xor)
+
+
 def invert(a: Tensor) -> Tensor:
     """``~a``: logical not for bools, bitwise not for integers, refused for floats."""
     if a._data.dtype.kind == "f":

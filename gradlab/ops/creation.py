@@ -16,7 +16,7 @@ import numpy as np
 from gradlab import _dtype
 from gradlab.ops._from_data import check_numpy, check_range, from_data
 from gradlab.ops.shape import parse_shape
-from gradlab.tensor import Tensor, check_device
+from gradlab.tensor import _C_NAMES, Tensor, check_device
 
 
 def _finish(data: np.ndarray, requires_grad: bool, dev: Any = None) -> Tensor:
@@ -305,3 +305,39 @@ def eye(n: Any, m: Any = None, *, dtype: Any = None, device: Any = None,
         if v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, m, dtype=_dt(dtype, "eye")), requires_grad, device)
+
+
+
+class _LegacyTensorType(type):
+    """``gradlab.FloatTensor`` and friends, PyTorch's old typed constructors: ``FloatTensor(2, 3)``
+    (zeros here, uninitialised in PyTorch), ``FloatTensor([1, 2])``; ``isinstance`` checks the
+    dtype."""
+
+    def __instancecheck__(cls, other: Any) -> bool:
+        return isinstance(other, Tensor) and other.dtype is cls._dtype
+
+    def __call__(cls, *args: Any, device: Any = None) -> Tensor:
+        dt = cls._dtype
+        if args and all(_is_int(a) for a in args):
+            return zeros(*args, dtype=dt)
+        if not args:
+            return empty(0, dtype=dt)
+        (data,) = args
+        if isinstance(data, Tensor):
+            if data.dtype is not dt:
+                def options(d: _dtype.dtype) -> str:
+                    return (f"TensorOptions(dtype={_C_NAMES[d.name]}, device=cpu, "
+                            "layout=Strided, requires_grad=false (default), pinned_memory=false "
+                            "(default), memory_format=(nullopt))")
+                raise TypeError(f"expected {options(dt)} (got {options(data.dtype)})")
+            return data.detach()
+        return tensor(data, dtype=dt)
+
+
+for _name, _legacy_dt in (("FloatTensor", _dtype.float32), ("DoubleTensor", _dtype.float64),
+                   ("HalfTensor", _dtype.float16), ("LongTensor", _dtype.int64),
+                   ("IntTensor", _dtype.int32), ("ShortTensor", _dtype.int16),
+                   ("CharTensor", _dtype.int8), ("ByteTensor", _dtype.uint8),
+                   ("BoolTensor", _dtype.bool)):
+    globals()[_name] = _LegacyTensorType(_name, (), {"_dtype": _legacy_dt,
+                                                     "__module__": "gradlab"})

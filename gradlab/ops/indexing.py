@@ -232,6 +232,19 @@ def _slice(a: Tensor, dim: int, s: slice) -> Tensor:
     return as_view(record(a._data[key], SliceBackward0, (a,), shape=a._data.shape, key=key), a)
 
 
+def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``length`` elements of ``dim`` from ``start`` on: a view (``SliceBackward0``)."""
+    d = _wrap_dim(dim, a.ndim)
+    size = a._data.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but "
+                         f"got {start})")
+    start = start % size if start < 0 else start
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return _slice(a, d, slice(start, start + length))
+
+
 def getitem(a: Tensor, key: Any) -> Tensor:
     """``a[key]`` with PyTorch's rules and ``grad_fn`` names.
 

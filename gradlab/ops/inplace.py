@@ -138,8 +138,7 @@ def check_inplace(a: Tensor) -> None:
 
 def castable(src: np.dtype, dst: np.dtype) -> bool:
     """PyTorch's canCast: no float to integer, no number to bool."""
-    order = {"b": 0, "u": 1, "i": 1, "f": 2}
-    return order[src.kind] <= order[dst.kind]
+    return _dtype.can_cast(_dtype.FROM_NUMPY[src], _dtype.FROM_NUMPY[dst])
 
 
 def cast_error(src: np.dtype, dst: np.dtype) -> RuntimeError:

@@ -179,3 +179,16 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
 
 
 concat = concatenate = cat
+
+
+def vstack(tensors: Any) -> Tensor:
+    """Rows on top of each other: 1-d tensors become rows, then ``cat`` along dim 0."""
+    tensors = _tensor_list(tensors, "vstack")
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
+
+
+def hstack(tensors: Any) -> Tensor:
+    """Side by side: ``cat`` along dim 1, or dim 0 when every tensor is 0-d or 1-d."""
+    tensors = _tensor_list(tensors, "hstack")
+    tensors = [t.reshape(1) if t.ndim == 0 else t for t in tensors]
+    return cat(tensors, 0 if all(t.ndim == 1 for t in tensors) else 1)

@@ -14,7 +14,6 @@ from gradlab import _dtype
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import (
     Number,
-    call,
     check_broadcast,
     operand_data,
     record,
@@ -46,26 +45,6 @@ class SqrtBackward0(Node):
 def sqrt(a: Tensor) -> Tensor:
     with np.errstate(invalid="ignore"):
         return record(np.sqrt(to_float(a)), SqrtBackward0, (a,), save_out=True)
-
-
-class SinBackward0(Node):
-    def backward(self, g: Any) -> Any:
-        (x,) = self.saved_tensors
-        return g * call("cos", x)
-
-
-def sin(a: Tensor) -> Tensor:
-    return record(np.sin(to_float(a)), SinBackward0, (a,), saved=(a,))
-
-
-class CosBackward0(Node):
-    def backward(self, g: Any) -> Any:
-        (x,) = self.saved_tensors
-        return g * -call("sin", x)
-
-
-def cos(a: Tensor) -> Tensor:
-    return record(np.cos(to_float(a)), CosBackward0, (a,), saved=(a,))
 
 
 class TanhBackward0(Node):

@@ -288,3 +288,147 @@ def test_logspace_float64_values_match_torch_bit_for_bit():
             ours = gradlab.logspace(start, end, steps, base, dtype=getattr(gradlab, dt))
             theirs = torch.logspace(start, end, steps, base, dtype=getattr(torch, dt))
             assert ours.numpy().tobytes() == theirs.numpy().tobytes(), (start, end, steps, dt)
+
+
+# -- trigonometry, logic, narrow, vstack/hstack ------------------------------------------------
+
+
+@pytest.mark.parametrize("fn", ["tan", "asin", "acos", "atan", "sinh", "cosh", "rsqrt", "sin",
+                                "cos"])
+def test_trig_functions_match_torch_values_gradients_and_names(fn: str):
+    src = (f"x = torch.tensor([0.3, 0.7], requires_grad=True); y = x.{fn}(); "
+           "y.sum().backward()\n")
+    check(src + "y.grad_fn.name(), [round(v, 4) for v in y.tolist() + x.grad.tolist()]",
+          repr((f"{fn.capitalize()}Backward0", [round(v, 4) for v in _trig_expected(fn)])))
+
+
+def _trig_expected(fn: str) -> list[float]:
+    """Values and derivatives at 0.3 and 0.7, from Python's math module."""
+    import math
+
+    derivative = {"tan": lambda v: 1 / math.cos(v) ** 2, "asin": lambda v: 1 / math.sqrt(1 - v * v),
+                  "acos": lambda v: -1 / math.sqrt(1 - v * v), "atan": lambda v: 1 / (1 + v * v),
+                  "sinh": math.cosh, "cosh": math.sinh, "rsqrt": lambda v: -0.5 * v ** -1.5,
+                  "sin": math.cos, "cos": lambda v: -math.sin(v)}[fn]
+    value = (lambda v: v ** -0.5) if fn == "rsqrt" else getattr(math, fn)
+    return [value(0.3), value(0.7), derivative(0.3), derivative(0.7)]
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("z = torch.tensor([0.3, 0.7], requires_grad=True); w = torch.tensor([1.3, -0.7], "
+     "requires_grad=True); torch.atan2(z, w).sum().backward()\nz.grad, w.grad",
+     "(tensor([ 0.7303, -0.7143]), tensor([-0.1685, -0.7143]))"),
+    ("torch.tan(torch.tensor([1, 2]))", "tensor([ 1.5574, -2.1850])"),
+    ("torch.atan2(torch.tensor([1.]), 2.)",
+     "TypeError: atan2(): argument 'other' (position 2) must be Tensor, not float"),
+    ("torch.logical_and(torch.tensor([1, 0]), torch.tensor([1., 1.]))", "tensor([ True, False])"),
+    ("torch.logical_xor(torch.tensor([1, 0]), 1)",
+     "TypeError: logical_xor(): argument 'other' (position 2) must be Tensor, not int"),
+    ("torch.ones(2, 3, requires_grad=True).narrow(1, -1, 1)",
+     "tensor([[1.],\n        [1.]], grad_fn=<SliceBackward0>)"),
+    ("torch.ones(2, 3).narrow(1, 5, 1)",
+     "IndexError: start out of range (expected to be in range of [-3, 3], but got 5)"),
+    ("torch.ones(2, 3).narrow(1, 2, 2)",
+     "RuntimeError: start (2) + length (2) exceeds dimension size (3)."),
+    ("torch.vstack([torch.ones(2), torch.ones(1, 2, requires_grad=True)])",
+     "tensor([[1., 1.],\n        [1., 1.]], grad_fn=<CatBackward0>)"),
+    ("torch.hstack([torch.tensor(1.), torch.ones(2)])", "tensor([1., 1., 1.])"),
+    ("torch.hstack([torch.ones(2, 1), torch.ones(2, 2)]).shape", "gradlab.Size([2, 3])"),
+    ("torch.vstack(torch.ones(2, 2))", "TypeError: vstack(): argument 'tensors' (position 1) "
+                                       "must be tuple of Tensors, not Tensor"),
+    ("torch.trunc(torch.tensor([1.5, -1.5]))", "tensor([ 1., -1.])"),
+])
+def test_atan2_logic_narrow_and_stacking(src: str, expected: str):
+    check(src, expected)
+
+
+# -- autograd.functional, Variable, node hooks and metadata -------------------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("F.jacobian(lambda t: t ** 2, x)", "tensor([[2., 0.],\n        [0., 4.]])"),
+    ("F.jacobian(lambda t: t.sum(), x)", "tensor([1., 1.])"),
+    ("F.jacobian(lambda a, b: a * b, (x, torch.tensor([3., 4.])))",
+     "(tensor([[3., 0.],\n        [0., 4.]]), tensor([[1., 0.],\n        [0., 2.]]))"),
+    ("F.jacobian(lambda t: (t * 2, t.sum()), x)",
+     "(tensor([[2., 0.],\n        [0., 2.]]), tensor([1., 1.]))"),
+    ("F.jacobian(lambda t: torch.ones(2), x)", "tensor([[0., 0.],\n        [0., 0.]])"),
+    ("F.jacobian(lambda t: t ** 2, torch.tensor(3.))", "tensor(6.)"),
+    ("F.jacobian(lambda t: t ** 2, torch.tensor([[1., 2.]])).shape",
+     "gradlab.Size([1, 2, 1, 2])"),
+    ("F.jacobian(lambda t: t ** 2, x, create_graph=True)",
+     "tensor([[2., 0.],\n        [0., 4.]], grad_fn=<ViewBackward0>)"),
+    ("F.hessian(lambda t: (t ** 3).sum(), x)", "tensor([[ 6.,  0.],\n        [ 0., 12.]])"),
+    ("F.vjp(lambda t: t ** 2, x, torch.ones(2))", "(tensor([1., 4.]), tensor([2., 4.]))"),
+    ("F.hvp(lambda t: (t ** 3).sum(), x, torch.tensor([1., 0.]))",
+     "(tensor(9.), tensor([6., 0.]))"),
+    ("J = F.jacobian(lambda t: t ** 3, x, create_graph=True); J.sum().backward()\nx.grad",
+     "tensor([ 6., 12.])"),
+    ("F.jacobian(lambda t: 3.0, x)",
+     "TypeError: The outputs of the user-provided function given to jacobian must be either a "
+     "Tensor or a tuple of Tensors but the given outputs of the user-provided function has type "
+     "<class 'float'>."),
+    ("F.jacobian(lambda t: t, [x])",
+     "TypeError: The inputs given to jacobian must be either a Tensor or a tuple of Tensors but "
+     "the given inputs has type <class 'list'>."),
+    ("F.hessian(lambda t: t ** 2, x)", "RuntimeError: The Tensor returned by the function given "
+                                       "to hessian should contain a single element"),
+    ("F.vjp(lambda t: t ** 2, x)", "RuntimeError: The vector v can only be None if the "
+                                   "user-provided function returns a single Tensor with a single "
+                                   "element."),
+])
+def test_autograd_functional_jacobian_hessian_and_products(src: str, expected: str):
+    check("F = torch.autograd.functional; x = torch.tensor([1., 2.], requires_grad=True)\n" + src,
+          expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.autograd.Variable(torch.ones(2), requires_grad=True)",
+     "tensor([1., 1.], requires_grad=True)"),
+    ("isinstance(torch.ones(2), torch.autograd.Variable), torch.autograd.Variable()",
+     "(True, tensor([]))"),
+    ("torch.autograd.Variable([1., 2.])",
+     "TypeError: Variable data has to be a tensor, but got list"),
+    ("x = torch.ones(2, requires_grad=True); y = x * 2; seen = []\n"
+     "h = y.grad_fn.register_prehook(lambda go: seen.append(go)); y.sum().backward()\nseen",
+     "[(tensor([1., 1.]),)]"),
+    ("x = torch.ones(2, requires_grad=True); y = x * 2\n"
+     "h = y.grad_fn.register_prehook(lambda go: (go[0] * 3,)); y.sum().backward()\nx.grad",
+     "tensor([6., 6.])"),
+    ("y = torch.ones(1, requires_grad=True) * 2; y.grad_fn.metadata['k'] = 1\ny.grad_fn.metadata",
+     "{'k': 1}"),
+])
+def test_variable_node_prehooks_and_metadata(src: str, expected: str):
+    check(src, expected)
+
+
+# -- dtypes: finfo, iinfo, can_cast, result_type, the legacy tensor types -------------------------
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.finfo(torch.float32)", "finfo(resolution=1e-06, min=-3.40282e+38, max=3.40282e+38, "
+                                   "eps=1.19209e-07, smallest_normal=1.17549e-38, "
+                                   "tiny=1.17549e-38, dtype=float32)"),
+    ("torch.finfo().eps, torch.finfo(torch.float64).max, torch.finfo(torch.float16).tiny",
+     "(1.1920928955078125e-07, 1.7976931348623157e+308, 6.103515625e-05)"),
+    ("torch.iinfo(torch.int32)", "iinfo(min=-2.14748e+09, max=2.14748e+09, dtype=int32)"),
+    ("torch.iinfo(torch.uint8).max, torch.iinfo(torch.int64).min, torch.iinfo(torch.int8).bits",
+     "(255, -9223372036854775808, 8)"),
+    ("torch.finfo(torch.int64)", "TypeError: gradlab.finfo() requires a floating point input "
+                                 "type. Use gradlab.iinfo to handle 'gradlab.finfo'"),
+    ("torch.can_cast(torch.float32, torch.int32), torch.can_cast(torch.int64, torch.float32)",
+     "(False, True)"),
+    ("torch.result_type(torch.tensor([1]), 1.5), torch.result_type(2, 3.)",
+     "(gradlab.float32, gradlab.float32)"),
+    ("torch.FloatTensor([1, 2]), torch.LongTensor([1.7]), torch.BoolTensor([1, 0])",
+     "(tensor([1., 2.]), tensor([1]), tensor([ True, False]))"),
+    ("torch.FloatTensor(2, 3).shape, torch.FloatTensor(), torch.FloatTensor",
+     "(gradlab.Size([2, 3]), tensor([]), <class 'gradlab.FloatTensor'>)"),
+    ("isinstance(torch.ones(2), torch.FloatTensor), isinstance(torch.ones(2), torch.LongTensor)",
+     "(True, False)"),
+    ("torch.ones(2).nbytes, torch.ones(2, dtype=torch.float64).itemsize", "(8, 8)"),
+    ("np.exp(torch.tensor([0., 1.]))", "tensor([1.0000, 2.7183])"),
+    ("np.greater(torch.tensor([1., 2.]), 1.5)", "tensor([0, 1], dtype=gradlab.uint8)"),
+])
+def test_dtype_information_and_legacy_types(src: str, expected: str):
+    check(src, expected)

@@ -387,14 +387,12 @@ def _wrap_dim(dim: int, ndim: int) -> int:
 
 def typename(obj: Any) -> str:
     """A value's type as PyTorch names it in messages (``torch.typename``): ``gradlab.FloatTensor``
-    for a tensor, ``int``, ``gradlab.nn.linear.Linear``..."""
+    for a tensor, ``int``, ``gradlab.nn.modules.linear.Linear`` (a class's ``_torch_module``)."""
     if isinstance(obj, Tensor):
         return obj.type()
     module = getattr(obj, "__module__", "") or ""
-    if hasattr(obj, "__qualname__"):
-        qualname = obj.__qualname__
-    elif hasattr(obj, "__name__"):
-        qualname = obj.__name__
-    else:
+    qualname = getattr(obj, "__qualname__", getattr(obj, "__name__", None))
+    if qualname is None:
         module, qualname = type(obj).__module__ or "", type(obj).__qualname__
+    module = vars(obj if isinstance(obj, type) else type(obj)).get("_torch_module", module)
     return qualname if module in ("", "builtins") else f"{module}.{qualname}"

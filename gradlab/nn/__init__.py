@@ -34,3 +34,11 @@ __all__ = [
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Dropout1d", "Dropout2d",
     "LeakyReLU", "HuberLoss", "SmoothL1Loss", "Embedding", "functional", "init", "utils",
 ]
+
+# In messages (``torch.typename``) a layer goes by PyTorch's path: torch.nn.modules.<file>.<name>
+_TORCH_FILES = {"Flatten": "flatten", "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm"}
+for _name in __all__:
+    _cls = globals()[_name]
+    if isinstance(_cls, type) and issubclass(_cls, Module):
+        _file = _TORCH_FILES.get(_name, _cls.__module__.rsplit(".", 1)[-1])
+        _cls._torch_module = f"gradlab.nn.modules.{_file}"

@@ -1,9 +1,9 @@
 """The operations ``gradlab.nn`` adds to the engine, each forward beside its backward node.
 
-Node names are PyTorch's (``AddmmBackward0``, ``MseLossBackward0``, ``NllLossBackward0``...), so
-``loss.grad_fn`` prints what it prints in PyTorch, and the formulas follow PyTorch's CPU kernels
-(same order of float operations) so values agree to the last bit where the kernels allow. As in
-``gradlab.ops``, backward methods get numpy arrays, or tensors under ``create_graph=True``.
+Node names are PyTorch's (``AddmmBackward0``, ``NllLossBackward0``...), and the formulas follow
+PyTorch's CPU kernels (the same float operations in the same order), so values agree to the
+last bit where the kernels allow. Backward methods get numpy arrays, or tensors under
+``create_graph=True``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,13 @@ def reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     with no_grad():
         total = (ops.mean if reduction == "mean" else ops.sum)(Tensor._make(loss))
     return total._data
+
+
+def check_floating(dt: np.dtype, kernel: str) -> np.dtype:
+    """``dt``; PyTorch's dispatch error for a float-only kernel given integers or bools."""
+    if dt.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{legacy_name(dt)}\'')
+    return dt
 
 
 def _is_tensor(x: Any) -> bool:
@@ -147,7 +154,7 @@ class MseLossBackward0(Node):
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str) -> Tensor:
     """Mean squared error of tensors of the same shape (``MseLossBackward0``)."""
-    dt = _dtype.result_type(input, target).np
+    dt = check_floating(_dtype.result_type(input, target).np, "mse_cpu")
     x, t = input._data.astype(dt, copy=False), target._data.astype(dt, copy=False)
     d = x - t
     out = reduce(d * d, reduction)
@@ -259,21 +266,25 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index:
              reduction: str, node: type[Node] = NllLossBackward0) -> Tensor:
     """Minus the input at each target class (log-probabilities in, ``NllLossBackward0``)."""
     x, tgt = input._data, target._data
-    if tgt.dtype not in (np.int64, np.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{legacy_name(tgt.dtype)}\nHint: class labels are integers; "
-                           "use .long() on the target.")
     if x.ndim == 0:
         raise ValueError("Expected 1 or more dimensions (got 0)")
     cdim = 1 if x.ndim >= 2 else 0
     if x.ndim >= 2 and (tgt.ndim == 0 or x.shape[0] != tgt.shape[0]):
         raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
-                         f"batch_size ({tgt.shape[0] if tgt.ndim else 1}).")
+                         f"batch_size ({tgt.shape[0] if tgt.ndim else 0}).")
+    if x.ndim == 1 and tgt.ndim == 1 and tgt.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                         f"{tgt.shape[0]}")
+    tgt = tgt.reshape(()) if x.ndim == 1 and tgt.ndim == 1 else tgt
     if x.ndim <= 2 and tgt.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     expected = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
     if tgt.shape != expected:
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(tgt.shape)}")
+    if tgt.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{legacy_name(tgt.dtype)}\nHint: class labels are integers; "
+                           "use .long() on the target.")
     n_classes = x.shape[cdim]
     tgt = tgt.astype(np.int64)
     valid = tgt != ignore_index
@@ -303,8 +314,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index:
         total = reduce(w, "sum")
         with np.errstate(invalid="ignore", divide="ignore"):
             out, coef = reduce(losses, "sum") / total, -w / total
-    selector = np.zeros_like(moved)
-    np.put_along_axis(selector, safe[..., None], coef[..., None].astype(x.dtype), -1)
+    selector = np.zeros_like(moved)  # ignored targets get +0, as PyTorch's zero-filled grad
+    coef = np.where(valid, coef, 0).astype(x.dtype)
+    np.put_along_axis(selector, safe[..., None], coef[..., None], -1)
     selector = np.moveaxis(selector, -1, cdim)
     return record(np.asarray(out, dtype=x.dtype), node, (input,),
                   selector=selector, reduction=reduction, class_dim=cdim)
@@ -370,7 +382,10 @@ def _clip_slope(diff: Any, bound: float, inner: float) -> Any:
 def robust_loss(input: Tensor, target: Tensor, reduction: str, kind: str, bound: float) -> Tensor:
     """``smooth_l1`` (``0.5 d²/beta`` inside ``beta``) or ``huber`` (``0.5 d²`` inside ``delta``),
     both linear in ``|d|`` outside."""
-    dt = _dtype.result_type(input, target).np
+    dt = check_floating(_dtype.result_type(input, target).np, f"{kind}_cpu")
+    if kind == "huber" and input._data.dtype.kind not in "fc":  # the result has input's dtype
+        raise RuntimeError(f"result type {legacy_name(dt)} can't be cast to the desired output "
+                           f"type {legacy_name(input._data.dtype)}")
     x, t = input._data.astype(dt, copy=False), target._data.astype(dt, copy=False)
     z = np.abs(x - t)
     b, half = dt.type(bound), dt.type(0.5)

@@ -154,8 +154,16 @@ def _broadcast(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
             target if target.shape == size else target.expand(size))
 
 
+def _size_of(x: Any) -> Any:
+    """``x.size()``, which PyTorch's Python losses call first: a list or number has none."""
+    if not isinstance(x, Tensor):
+        raise AttributeError(f"'{type(x).__name__}' object has no attribute 'size'\nHint: "
+                             "losses take tensors; make one with gradlab.tensor(...).")
+    return x.size()
+
+
 def _warn_size(input: Tensor, target: Tensor) -> None:
-    if target.shape != input.shape:
+    if _size_of(target) != _size_of(input):
         warnings.warn(
             f"Using a target size ({target.size()}) that is different to the input size "
             f"({input.size()}). This will likely lead to incorrect results due to broadcasting. "
@@ -172,8 +180,6 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
     Different shapes are broadcast, with PyTorch's warning: a (N, 1) prediction against a (N,)
     target silently compares every prediction with every target.
     """
-    _check_tensor(input, "mse_loss")
-    _check_tensor(target, "mse_loss", "target", 2)
     _warn_size(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     expanded, target = _broadcast(input, target)
@@ -185,8 +191,6 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error ``(input - target).abs().mean()``."""
-    _check_tensor(input, "l1_loss")
-    _check_tensor(target, "l1_loss", "target", 2)
     _warn_size(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     expanded, target = _broadcast(input, target)
@@ -199,8 +203,6 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Squared error below ``beta`` (divided by ``beta``), absolute error above it."""
-    _check_tensor(input, "smooth_l1_loss")
-    _check_tensor(target, "smooth_l1_loss", "target", 2)
     _warn_size(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     expanded, target = _broadcast(input, target)
@@ -214,8 +216,6 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """Half the squared error below ``delta``, ``delta`` times the absolute error above it."""
-    _check_tensor(input, "huber_loss")
-    _check_tensor(target, "huber_loss", "target", 2)
     _warn_size(input, target)
     expanded, target = _broadcast(input, target)
     if delta <= 0:
@@ -249,16 +249,16 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          size_average: Any = None, reduce: Any = None,
                          reduction: str = "mean") -> Tensor:
     """Binary cross entropy of probabilities ``input`` against 0/1 ``target``."""
-    _check_tensor(input, "binary_cross_entropy")
-    reduction = _reduction(reduction, size_average, reduce)
-    if target.shape != input.shape:
+    if _size_of(target) != _size_of(input):
         raise ValueError(f"Using a target size ({target.size()}) that is different to the input "
                          f"size ({input.size()}) is deprecated. Please ensure they have the "
                          "same size.")
+    reduction = _reduction(reduction, size_average, reduce)
     if target._data.dtype != input._data.dtype:
         raise RuntimeError(f"Found dtype {_ops.legacy_name(target._data.dtype)} but expected "
                            f"{_ops.legacy_name(input._data.dtype)}\nHint: BCELoss wants float "
                            "targets of the input's dtype; convert them with .float().")
+    _ops.check_floating(input._data.dtype, "binary_cross_entropy")
     return _ops.binary_cross_entropy(input, target, weight, reduction)
 
 
@@ -267,11 +267,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross entropy of raw scores: ``sigmoid`` and the loss fused, stable for any x."""
-    _check_tensor(input, "binary_cross_entropy_with_logits")
-    reduction = _reduction(reduction, size_average, reduce)
-    if target.shape != input.shape:
+    if _size_of(target) != _size_of(input):
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
                          f"({input.size()})")
+    reduction = _reduction(reduction, size_average, reduce)
+    _ops.check_floating(input._data.dtype, "log_sigmoid_cpu")
     if target._data.dtype == np.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
@@ -290,7 +290,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices, given log-probabilities (``NllLossBackward0``)."""
-    _check_tensor(input, "nll_loss")
+    _check_tensor(input, "nll_loss_nd")
+    _check_tensor(target, "nll_loss_nd", "target", 2)
     reduction = _reduction(reduction, size_average, reduce)
     return _nll_nd(input, target, weight, ignore_index, reduction)
 
@@ -323,7 +324,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
     ``target`` holds class indices (int64), or class probabilities shaped like ``input``.
     """
-    _check_tensor(input, "cross_entropy")
+    _check_tensor(input, "cross_entropy_loss")
+    _check_tensor(target, "cross_entropy_loss", "target", 2)
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "

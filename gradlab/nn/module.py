@@ -170,7 +170,7 @@ class Module:
         elif name in self.__dict__.get("_buffers", ()):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
-                                "(gradlab.Tensor or None expected)")
+                                "(gradlab.nn.Buffer, gradlab.Tensor or None expected)")
             self._buffers[name] = value
         else:
             super().__setattr__(name, value)

@@ -3,8 +3,10 @@
 Both standardise values with a mean and a variance and then scale and shift them by learned
 ``weight`` and ``bias``. Batch norm takes the statistics per channel over the batch (and keeps
 running averages for ``eval()``); layer norm takes them per sample over the last dimensions.
-The forward follows PyTorch's CPU kernels (double accumulation for batch statistics, the same
-``x * alpha + beta`` form), and each records PyTorch's single node:
+Forward and backward follow PyTorch's CPU kernels step by step (``_batch_norm_cpu.py``,
+``_layer_norm_cpu.py``: the same sums in the same order, the same ``x * alpha + beta``), so
+float32 results agree bit for bit; a backward that builds a graph (``create_graph=True``)
+uses the textbook formulas. Each records PyTorch's single node:
 ``NativeBatchNormBackward0`` / ``NativeLayerNormBackward0``.
 """
 
@@ -21,7 +23,8 @@ from gradlab import _dtype
 from gradlab._numerics.floats import fma32, fma64
 from gradlab.autograd.graph import Node
 from gradlab.nn import init
-from gradlab.nn._layer_norm_cpu import layer_norm_backward, rowwise_moments, threads
+from gradlab.nn._batch_norm_cpu import batch_norm_backward, batch_stats
+from gradlab.nn._layer_norm_cpu import layer_norm_backward, rowwise_moments
 from gradlab.nn.module import Module
 from gradlab.nn.parameter import Parameter
 from gradlab.ops._util import record
@@ -71,14 +74,18 @@ class NativeBatchNormBackward0(Node):
     def backward(self, g: Any) -> tuple:
         x, w = self.saved_tensors
         stats = self.channel_shape
+        needs = (self.needs(0), self.needs(1), self.needs(2))
+        if not _is_tensor(g) and self.exact:  # PyTorch's kernel, bit for bit
+            return batch_norm_backward(np.ascontiguousarray(g), np.ascontiguousarray(x),
+                                       self.mean, self.kernel_invstd,
+                                       None if w is None else w, self.train, needs)
         if _is_tensor(g) and self.train:  # create_graph: statistics as functions of x
             xhat, invstd = _standardise(x, self.axes, self.eps)
         else:
             mean, invstd = self.mean.reshape(stats), self.invstd.reshape(stats)
             xhat = (x - mean) * invstd
         w = None if w is None else w.reshape(stats)
-        return _affine_backward(g, xhat, invstd, w, self.axes, self.axes, self.train,
-                                (self.needs(0), self.needs(1), self.needs(2)))
+        return _affine_backward(g, xhat, invstd, w, self.axes, self.axes, self.train, needs)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -120,15 +127,18 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     xs = x.astype(dt, copy=False)
     if training:
         n = x.size // channels
-        mean, var_sum = _batch_stats(xs)
-        invstd = (1.0 / np.sqrt(var_sum.astype(np.float64) / n + eps)).astype(dt)
+        mean, var_sum = batch_stats(xs)
+        # the variance divides in the input's precision; 1 / sqrt(var + eps) is taken in double
+        invstd = (1.0 / np.sqrt((var_sum / dt.type(n)).astype(np.float64) + eps)).astype(dt)
+        kernel_invstd = invstd  # the backward's: in evaluation computed in double
         if running_mean is not None:
             _blend(running_mean, mean, momentum)
         if running_var is not None:
-            _blend(running_var, (var_sum.astype(np.float64) / max(n - 1, 1)).astype(dt), momentum)
+            _blend(running_var, var_sum / dt.type(max(n - 1, 1)), momentum, wide=True)
     else:
         mean = running_mean._data.astype(dt)
         invstd = dt.type(1) / np.sqrt(running_var._data.astype(dt) + dt.type(eps))
+        kernel_invstd = (1.0 / np.sqrt(running_var._data.astype(np.float64) + eps)).astype(dt)
     fma = fma32 if dt == np.float32 else fma64
     alpha = invstd if weight is None else invstd * weight._data.astype(dt)
     bias_v = np.zeros((), dt) if bias is None else bias._data.astype(dt)
@@ -137,50 +147,22 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     out = out.astype(x.dtype, copy=False)
     return record(out, NativeBatchNormBackward0, (input, weight, bias), saved=(input, weight),
                   mean=mean, invstd=invstd, axes=axes, channel_shape=stats, train=training,
-                  eps=eps)
+                  eps=eps, kernel_invstd=kernel_invstd, exact=bool(x.size) and x.dtype == dt and (
+                      weight is None or weight._data.dtype == dt))
 
 
-def _batch_stats(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per channel (dim 1) mean and sum of squared deviations, added up as PyTorch's CPU
-    kernel does: with one value per channel and sample, each thread adds its share of the
-    rows in the input's precision and the threads' sums are added in double; otherwise one
-    running double sum per channel, in memory order."""
-    dt = xs.dtype.type
-    rows = xs.shape[0]
-    if xs.ndim == 2 or math.prod(xs.shape[2:]) == 1:
-        flat = xs.reshape(rows, xs.shape[1])
-        parts = min(threads(), rows) if rows > 1 else 1
-        chunk = -(-rows // parts)
-        fma = fma32 if xs.dtype == np.float32 else fma64
-        total = np.zeros(flat.shape[1])
-        for start in range(0, rows, chunk):
-            part = np.zeros(flat.shape[1], xs.dtype)
-            for i in range(start, min(rows, start + chunk)):
-                part = flat[i] + part
-            total = total + part
-        mean = (total / rows).astype(dt)
-        total = np.zeros(flat.shape[1])
-        for start in range(0, rows, chunk):
-            part = np.zeros(flat.shape[1], xs.dtype)
-            for i in range(start, min(rows, start + chunk)):
-                centred = flat[i] - mean
-                part = fma(centred, centred, part).reshape(part.shape)
-            total = total + part
-        return mean, total.astype(dt)
-    per_channel = np.moveaxis(xs, 1, 0).reshape(xs.shape[1], -1)
-    mean = (np.cumsum(per_channel, axis=1, dtype=np.float64)[:, -1]
-            / per_channel.shape[1]).astype(dt)
-    centred = per_channel - mean[:, None]
-    var_sum = np.cumsum(centred * centred, axis=1, dtype=np.float64)[:, -1].astype(dt)
-    return mean, var_sum
-
-
-def _blend(running: Tensor, batch: np.ndarray, momentum: float) -> None:
-    """``running = momentum * batch + (1 - momentum) * running`` in the buffer's precision,
-    in place (a new version)."""
+def _blend(running: Tensor, batch: np.ndarray, momentum: float, wide: bool = False) -> None:
+    """``running = momentum * batch + (1 - momentum) * running`` in place (a new version), as
+    the kernel does it: in the buffer's precision, except that a ``wide`` (variance) batch
+    term is multiplied and added in double."""
     dt = running._data.dtype.type
-    old = running._data
-    running._data[...] = dt(momentum) * batch.astype(dt) + dt(1 - momentum) * old
+    m = dt(momentum)
+    kept = (dt(1) - m) * running._data
+    if wide:
+        new = np.float64(m) * batch.astype(np.float64) + kept.astype(np.float64)
+    else:
+        new = m * batch.astype(dt) + kept
+    running._data[...] = new.astype(dt)
     running._vc[0] += 1
 
 

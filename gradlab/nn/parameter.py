@@ -31,10 +31,10 @@ class Parameter(Tensor):
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         if data is None:
             data = Tensor._make(np.empty(0, dtype=np.float32))
-        if not isinstance(data, Tensor):
-            raise TypeError(f"Parameter(): argument 'data' must be Tensor, not "
-                            f"{type(data).__name__}\n"
-                            "Hint: wrap the values first, e.g. nn.Parameter(gradlab.tensor(...)).")
+        if not isinstance(data, Tensor):  # PyTorch's Parameter calls data.detach() first
+            raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach'\n"
+                                 "Hint: wrap the values first, e.g. "
+                                 "nn.Parameter(gradlab.tensor(...)).")
         if requires_grad and data._data.dtype.kind != "f":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")

@@ -102,8 +102,8 @@ def test_parameter_from_a_computed_tensor_is_a_new_leaf():
 def test_parameter_refuses_integer_data_and_non_tensors():
     with pytest.raises(RuntimeError, match="floating point"):
         nn.Parameter(gradlab.tensor([1, 2]))
-    with pytest.raises(TypeError, match="must be Tensor"):
-        nn.Parameter([1.0, 2.0])
+    with pytest.raises(AttributeError, match="'list' object has no attribute 'detach'"):
+        nn.Parameter([1.0, 2.0])  # PyTorch's own error
 
 
 # -- registration and traversal ------------------------------------------------------------------
@@ -455,4 +455,38 @@ def test_get_parameter_and_get_buffer_find_by_dotted_name_and_refuse_the_other_k
 
 def test_module_to_reads_its_arguments_as_tensor_to_does() -> None:
     source, expected = PRINTS["module_to_reads_its_arguments_as_tensor_to_does"]
-    assert prints(source, gradlab) == expected.replace("nn.modules.linear", "nn.linear")
+    assert prints(source, gradlab) == expected
+
+
+LAYERS = ["Linear(2, 1)", "Flatten()", "BatchNorm1d(2)", "LayerNorm(2)", "ReLU()", "Sequential()",
+          "MSELoss()", "Dropout()", "Embedding(3, 2)", "ModuleList()", "Module()"]
+
+
+def _messages(lib: ModuleType) -> list[str]:
+    names = [lib.typename(eval(f"lib.nn.{layer}")) for layer in LAYERS]
+    m = lib.nn.Linear(2, 1)
+    for bad in (lambda: setattr(m, "weight", lib.nn.ReLU()), lambda: m.add_module("x", lib.nn.ReLU),
+                lambda: lib.nn.Parameter([1.0])):
+        try:
+            bad()
+        except (TypeError, AttributeError) as e:
+            names.append(f"{type(e).__name__}: {str(e).splitlines()[0]}")
+    return [n.replace("torch", "gradlab") for n in names]
+
+
+def test_layers_go_by_pytorchs_module_path_in_messages() -> None:
+    # as torch.typename names them; type(m) itself stays gradlab.nn.linear.Linear (pickling)
+    assert _messages(gradlab)[:4] == [
+        "gradlab.nn.modules.linear.Linear", "gradlab.nn.modules.flatten.Flatten",
+        "gradlab.nn.modules.batchnorm.BatchNorm1d", "gradlab.nn.modules.normalization.LayerNorm"]
+    assert _messages(gradlab)[-3:] == [
+        "TypeError: cannot assign 'gradlab.nn.modules.activation.ReLU' as parameter 'weight' "
+        "(gradlab.nn.Parameter or None expected)",
+        "TypeError: gradlab.nn.modules.activation.ReLU is not a Module subclass",
+        "AttributeError: 'list' object has no attribute 'detach'"]
+    assert type(nn.Linear(1, 1)).__module__ == "gradlab.nn.linear"
+
+
+@pytest.mark.parity
+def test_layer_names_in_messages_are_pytorchs(torch: ModuleType) -> None:
+    assert _messages(gradlab) == _messages(torch)

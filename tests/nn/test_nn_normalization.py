@@ -237,4 +237,73 @@ def test_batchnorm_forward_and_running_stats_are_bit_for_bit_pytorchs(shape, tor
     (t_eval, t_mean, t_train), (g_eval, g_mean, g_train) = results
     np.testing.assert_array_equal(g_eval, t_eval)  # eval: x * alpha + beta, fused
     np.testing.assert_array_equal(g_mean, t_mean)  # the running mean's float update
-    np.testing.assert_allclose(g_train, t_train, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(g_train, t_train)
+
+
+def _cubes(*shape):
+    n = int(np.prod(shape))
+    return (np.linspace(-2.0, 3.0, n, dtype=np.float32) ** 3).reshape(shape)
+
+
+def _waves(*shape):
+    return np.cos(np.arange(int(np.prod(shape)), dtype=np.float32)).reshape(shape)
+
+
+@pytest.mark.parametrize("shape, index, want_x, want_w", [
+    # one value per channel and sample: the kernel's channels-last path
+    ((4, 3), 1, 0.031457558274269104, [-2.590341806411743, -1.8047027587890625,
+                                       0.18243913352489471]),
+    # planes reduced in vector lanes, added per channel in double
+    ((2, 3, 4), 0, 0.14832361042499542, [-1.540581226348877, 1.3527668714523315,
+                                         -0.47428688406944275]),
+])
+def test_batchnorm_backward_follows_pytorchs_kernel(shape, index, want_x, want_w):
+    # written in from torch 2.13; the textbook formula is an ulp off in both places
+    x = gradlab.tensor(_cubes(*shape), requires_grad=True)
+    bn = nn.BatchNorm1d(3)
+    if len(shape) == 2:
+        with gradlab.no_grad():
+            bn.weight.copy_(gradlab.tensor([0.5, 1.5, -2.0]))
+    bn(x).backward(gradlab.tensor(_waves(*shape)))
+    assert x.grad.flatten()[index].item() == want_x
+    assert bn.weight.grad.tolist() == want_w
+
+
+def test_batchnorm_running_variance_is_blended_in_double():
+    # written in from torch 2.13: the unbiased variance divides in float, then
+    # momentum * var + (1 - momentum) * running is added in double (53.65868377685547 in float)
+    bn = nn.BatchNorm1d(1, momentum=0.3)
+    bn(gradlab.tensor(_cubes(5, 1)))
+    assert bn.running_var.item() == 53.6586799621582
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode", ["train", "eval", "no affine", "cumulative"])
+def test_batchnorm_is_bit_for_bit_pytorchs(dtype, mode, torch):
+    shapes = [(2, 3), (2, 16), (2, 24), (3, 5), (7, 5), (64, 10), (3, 20), (5, 3, 4),
+              (8, 2, 17), (6, 3, 30), (4, 3, 1, 1), (2, 3, 8, 8), (3, 2, 5, 5)]
+    rng = np.random.default_rng(len(mode))
+    for shape in shapes:
+        x0, x, g = ((rng.standard_normal(shape) * 3 + 1).astype(dtype) for _ in range(3))
+        w, b = (rng.uniform(0.5, 2, shape[1]).astype(dtype) for _ in range(2))
+        results = []
+        for lib in (torch, gradlab):
+            kind = lib.nn.BatchNorm2d if len(shape) == 4 else lib.nn.BatchNorm1d
+            bn = kind(shape[1], affine=mode != "no affine", dtype=getattr(lib, dtype),
+                      momentum=None if mode == "cumulative" else 0.1)
+            if bn.weight is not None:
+                with lib.no_grad():
+                    bn.weight.copy_(lib.tensor(w))
+                    bn.bias.copy_(lib.tensor(b))
+            bn(lib.tensor(x0))
+            if mode == "eval":
+                bn.eval()
+            xt = lib.tensor(x, requires_grad=True)
+            y = bn(xt)
+            y.backward(lib.tensor(g))
+            results.append([y.detach().numpy(), xt.grad.numpy(), bn.running_mean.numpy(),
+                            bn.running_var.numpy()]
+                           + [t.grad.numpy() for t in (bn.weight, bn.bias) if t is not None])
+        for want, got in zip(*results):
+            np.testing.assert_array_equal(got, want, err_msg=f"{shape}")

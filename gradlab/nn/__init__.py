@@ -7,7 +7,22 @@
 """
 
 from gradlab.nn import functional, init, utils
-from gradlab.nn.activation import LeakyReLU, LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from gradlab.nn.activation import (
+    ELU,
+    GELU,
+    SELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from gradlab.nn.container import ModuleDict, ModuleList, Sequential
 from gradlab.nn.dropout import Dropout, Dropout1d, Dropout2d
 from gradlab.nn.linear import Flatten, Identity, Linear
@@ -32,7 +47,8 @@ __all__ = [
     "ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "LogSigmoid",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Dropout1d", "Dropout2d",
-    "LeakyReLU", "HuberLoss", "SmoothL1Loss", "Embedding", "functional", "init", "utils",
+    "LeakyReLU", "HuberLoss", "SmoothL1Loss", "Embedding", "GELU", "SiLU", "ELU", "SELU",
+    "Softplus", "Hardtanh", "ReLU6", "functional", "init", "utils",
 ]
 
 # In messages (``torch.typename``) a layer goes by PyTorch's path: torch.nn.modules.<file>.<name>

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gradlab.nn import _ops
+from gradlab.nn._activation_ops import elu, gelu, hardtanh, relu6, selu, silu, softplus
 from gradlab.nn.dropout import dropout, dropout1d, dropout2d
 from gradlab.nn.normalization import batch_norm, layer_norm
 from gradlab.nn.sparse import embedding, one_hot
@@ -27,7 +28,7 @@ __all__ = [
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "dropout", "dropout1d", "dropout2d",
     "batch_norm", "layer_norm", "embedding", "one_hot", "leaky_relu", "leaky_relu_",
-    "huber_loss", "smooth_l1_loss",
+    "huber_loss", "smooth_l1_loss", "gelu", "silu", "elu", "selu", "softplus", "hardtanh", "relu6",
 ]
 
 

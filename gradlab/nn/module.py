@@ -210,7 +210,7 @@ class Module:
                 yield from module.named_modules(memo, sub, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
-        return (module for _, module in self.named_modules())
+        yield from (module for _, module in self.named_modules())
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         seen = set()
@@ -220,7 +220,7 @@ class Module:
                 yield name, module
 
     def children(self) -> Iterator[Module]:
-        return (module for _, module in self.named_children())
+        yield from (module for _, module in self.named_children())
 
     def _named_members(self, table: str, prefix: str, recurse: bool,
                        remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
@@ -238,18 +238,18 @@ class Module:
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(name, parameter)`` pairs with dotted names such as ``0.weight``, each once."""
-        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every learnable tensor of the model: what you hand to an optimizer."""
-        return (param for _, param in self.named_parameters(recurse=recurse))
+        yield from (param for _, param in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
-        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        return (buf for _, buf in self.named_buffers(recurse=recurse))
+        yield from (buf for _, buf in self.named_buffers(recurse=recurse))
 
     def get_submodule(self, target: str) -> Module:
         """The module at a dotted path such as ``"0.linear"``."""

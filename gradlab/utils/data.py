@@ -312,7 +312,7 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self) -> Iterator[Any]:
-        return _LoaderIter(self)
+        return _SingleProcessDataLoaderIter(self)
 
 
 def default_convert(data: Any) -> Any:
@@ -335,7 +335,7 @@ def default_convert(data: Any) -> Any:
     return data
 
 
-class _LoaderIter:
+class _SingleProcessDataLoaderIter:
     """One pass over a ``DataLoader``; draws PyTorch's per-epoch base seed when created."""
 
     def __init__(self, loader: DataLoader) -> None:
@@ -348,7 +348,7 @@ class _LoaderIter:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", UserWarning, stacklevel=3)
 
-    def __iter__(self) -> _LoaderIter:
+    def __iter__(self) -> _SingleProcessDataLoaderIter:
         return self
 
     def __len__(self) -> int:

@@ -212,3 +212,8 @@ def test_collate_keeps_strings_as_tuples() -> None:
 def test_concat_dataset_and_subset_random_sampler_index_as_pytorch() -> None:
     source, expected = PRINTS["concat_dataset_and_subset_random_sampler"]
     assert prints(source, gradlab) == expected
+
+
+def test_the_loader_iterator_has_pytorchs_class_name() -> None:
+    from gradlab.utils.data import DataLoader
+    assert type(iter(DataLoader([1, 2]))).__name__ == "_SingleProcessDataLoaderIter"

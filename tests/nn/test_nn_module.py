@@ -490,3 +490,10 @@ def test_layers_go_by_pytorchs_module_path_in_messages() -> None:
 @pytest.mark.parity
 def test_layer_names_in_messages_are_pytorchs(torch: ModuleType) -> None:
     assert _messages(gradlab) == _messages(torch)
+
+
+def test_traversals_are_generators_named_as_in_pytorch() -> None:
+    m = nn.Sequential(nn.Linear(1, 1))
+    for name in ("parameters", "named_parameters", "buffers", "named_buffers", "children",
+                 "named_children", "modules", "named_modules"):
+        assert repr(getattr(m, name)()).startswith(f"<generator object Module.{name} at 0x")

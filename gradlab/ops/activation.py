@@ -20,10 +20,12 @@ def _prepare(a: Tensor, dim: Any, dtype: Any, name: str) -> tuple[np.ndarray, in
     if dim is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     x = a._data if dtype is None else a._data.astype(_dtype.to_dtype(dtype).np)
-    if x.dtype.kind != "f":
-        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
+    d = _wrap_dim(dim, x.ndim)
+    if x.dtype.kind != "f":  # PyTorch names the kernel it would have run
+        kernel = "lastdim_kernel_impl" if x.ndim == 0 or d == x.ndim - 1 else "kernel_impl"
+        raise NotImplementedError(f'"{name}_{kernel}" not implemented for '
                                   f"'{a.dtype._legacy[:-6]}'")
-    return x, _wrap_dim(dim, x.ndim)
+    return x, d
 
 
 class SoftmaxBackward0(Node):

@@ -368,6 +368,8 @@ def _check_nonempty(name: str, x: np.ndarray, dims: tuple[int, ...]) -> None:
 
 def _arg(fn: Any, a: Tensor, dim: Any, keepdim: bool) -> Tensor:
     x = a._data
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{fn.__name__}(): does not support bool input")
     if x.size == 0 and dim is None:
         raise IndexError(f"{fn.__name__}(): Expected reduction dim to be specified for "
                          "input.numel() == 0.")

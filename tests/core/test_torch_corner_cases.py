@@ -575,3 +575,17 @@ SOFTMAX_BITS = [1021067824, 1002739158, 1048083141, 1025788713, 1031084262, 1012
                 1057636375, 990946223, 1028172585]  # PyTorch 2.13's, as uint32
 LOG_SOFTMAX_BITS = [3228003934, 3231954735, 3216327458, 3226326212, 3224648490, 3230277014,
                     3229262225, 3206396280, 3234051887, 3225487352]
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([True, False]).argmax()", "RuntimeError: argmax(): does not support bool input"),
+    ("torch.tensor([[True], [False]]).argmin(0)",
+     "RuntimeError: argmin(): does not support bool input"),
+    ("torch.tensor([True, False]).max(0).values", "tensor(True)"),
+    ("torch.tensor([[1]]).softmax(0)",
+     "NotImplementedError: \"softmax_kernel_impl\" not implemented for 'Long'"),
+    ("torch.tensor([1]).log_softmax(0)",
+     "NotImplementedError: \"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'"),
+])
+def test_argmax_of_bools_and_softmax_of_ints_are_refused_as_in_pytorch(src: str, expected: str):
+    check(src, expected)

@@ -23,7 +23,7 @@ from gradlab.nn.activation import (
     Softplus,
     Tanh,
 )
-from gradlab.nn.container import ModuleDict, ModuleList, Sequential
+from gradlab.nn.container import ModuleDict, ModuleList, ParameterList, Sequential
 from gradlab.nn.dropout import Dropout, Dropout1d, Dropout2d
 from gradlab.nn.linear import Flatten, Identity, Linear
 from gradlab.nn.loss import (
@@ -43,7 +43,7 @@ from gradlab.nn.sparse import Embedding
 
 __all__ = [
     "Module", "Parameter", "Linear", "Identity", "Flatten", "Sequential", "ModuleList",
-    "ModuleDict",
+    "ModuleDict", "ParameterList",
     "ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "LogSigmoid",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Dropout1d", "Dropout2d",

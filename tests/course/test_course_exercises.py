@@ -11,6 +11,7 @@ import re
 import shutil
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 from support import COURSE, EXERCISES, NOTEBOOKS, SOLUTIONS, exercise_of, solution_of
@@ -267,3 +268,58 @@ def test_a_prediction_copied_from_the_notebooks_own_values_scores_nothing(name, 
     assert any("out as values" in line for line in result["feedback"]), result["feedback"]
     others = [q for qid, q in record["questions"].items() if qid != question]
     assert all(q["points"] == q["max_points"] for q in others), others
+
+
+# ---------------------------------------------------------------------------------------------
+# nothing to copy from the lesson
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+ASSIGNABLE = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*")  # `val_loss`, `params.grad`: a value to set
+
+
+def printed_numbers(name: str) -> list[float]:
+    """Every number the lesson notebook `name` shows in its stored outputs."""
+    nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
+    texts = [output_text(out) for cell in nb["cells"] for out in cell.get("outputs", [])]
+    return [float(match) for text in texts for match in NUMBER.findall(
+        text if isinstance(text, str) else "".join(text))]
+
+
+def numbers_in(value) -> list[float] | None:
+    """The numbers of an expected value (nested lists, tensors, dicts), None if it has none."""
+    array = np.asarray(value.numpy() if hasattr(value, "numpy") else value, dtype=object).ravel()
+    found = []
+    for item in array:
+        if isinstance(item, dict):
+            found += numbers_in(list(item.values())) or []
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            found.append(float(item))
+    return found or None
+
+
+def copyable_values(name: str) -> dict[str, list[float]]:
+    """Questions whose public checks all read a variable (not a call of the learner's code) and
+    compare it with values the lesson prints, within the check's own tolerance: copying the
+    printout would pass them. A value with
+    at most one decimal (0.1, 12.0) is a result to reason out, not to copy, and needs a
+    distinctive partner to count."""
+    shown = np.array(printed_numbers(name))
+    assignment = load_assignment(solution_of(name))
+    found = {}
+    for qid, question in assignment.questions.items():
+        public = [assignment.checks[k] for k in question.checks if not assignment.checks[k].hidden]
+        if any(spec.calls is not None or spec.random or not ASSIGNABLE.fullmatch(spec.expr)
+               for spec in public):
+            continue
+        values = [(v, spec) for spec in public for v in numbers_in(spec.expect) or []]
+        distinctive = [v for v, _ in values if round(v, 1) != v]
+        if distinctive and all(
+            np.any(np.abs(shown - v) <= spec.atol + spec.rtol * abs(v)) for v, spec in values
+        ):
+            found[qid] = distinctive
+    return found
+
+
+@by_notebook
+def test_no_question_passes_with_values_copied_from_the_lessons_printout(name):
+    assert copyable_values(name) == {}, f"{name}'s printout answers these questions"

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 from support import COURSE, EXERCISES, NOTEBOOKS, SOLUTIONS, exercise_of, solution_of
+from support import ROOT as COURSE_ROOT
 from support import cell_source as source
 
 from gradlab.grading import Limits, assign, check_exercises, grade, load_assignment
@@ -323,3 +324,29 @@ def copyable_values(name: str) -> dict[str, list[float]]:
 @by_notebook
 def test_no_question_passes_with_values_copied_from_the_lessons_printout(name):
     assert copyable_values(name) == {}, f"{name}'s printout answers these questions"
+
+
+# ---------------------------------------------------------------------------------------------
+# what the README promises a learner
+
+
+def test_the_readme_quotes_the_verdict_and_hint_of_exercise_03_answered_with_two_backwards():
+    readme = " ".join((COURSE_ROOT / "README.md").read_text(encoding="utf-8").split())
+    quoted = re.search(r'\*"(✗ 03\.q1: [^"]+)"\* and \*"(hint: [^"]+?)[;,]? …"\*', readme)
+    assert quoted, "README.md no longer quotes exercise 03's verdict and hint"
+    name = exercise_of("03_accumulation_and_zero_grad.ipynb")
+    nb = nbformat.read(name, as_version=4)
+    answer = next(k for k, cell in enumerate(nb.cells)
+                  if cell.metadata.get("gradlab", {}) == {"question": "03.q1", "role": "answer"})
+    nb.cells[answer].source = (
+        "params = torch.tensor([0.5, -10.0], requires_grad=True)\n"
+        "loss = loss_fn(model(t_u, *params), t_c)\n"
+        "loss.backward(retain_graph=True)\n"
+        "loss.backward()\n"
+    )
+    nb.cells = nb.cells[: answer + 2]  # up to the question's check cell
+    NotebookClient(nb, kernel_name="python3", timeout=120, record_timing=False,
+                   resources={"metadata": {"path": str(EXERCISES)}}).execute()
+    shown = " ".join("".join(output_text(out) for out in nb.cells[answer + 1].outputs).split())
+    for words in quoted.groups():
+        assert words.replace("`", "") in shown.replace("`", ""), (words, shown)

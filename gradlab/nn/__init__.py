@@ -23,9 +23,9 @@ from gradlab.nn.activation import (
     Softplus,
     Tanh,
 )
-from gradlab.nn.container import ModuleDict, ModuleList, Sequential
+from gradlab.nn.container import ModuleDict, ModuleList, ParameterList, Sequential
 from gradlab.nn.dropout import Dropout, Dropout1d, Dropout2d
-from gradlab.nn.linear import Flatten, Identity, Linear
+from gradlab.nn.linear import Flatten, Identity, Linear, Unflatten
 from gradlab.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -42,8 +42,8 @@ from gradlab.nn.parameter import Parameter
 from gradlab.nn.sparse import Embedding
 
 __all__ = [
-    "Module", "Parameter", "Linear", "Identity", "Flatten", "Sequential", "ModuleList",
-    "ModuleDict",
+    "Module", "Parameter", "Linear", "Identity", "Flatten", "Unflatten", "Sequential", "ModuleList",
+    "ModuleDict", "ParameterList",
     "ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "LogSigmoid",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Dropout1d", "Dropout2d",
@@ -52,7 +52,8 @@ __all__ = [
 ]
 
 # In messages (``torch.typename``) a layer goes by PyTorch's path: torch.nn.modules.<file>.<name>
-_TORCH_FILES = {"Flatten": "flatten", "BatchNorm1d": "batchnorm", "BatchNorm2d": "batchnorm"}
+_TORCH_FILES = {"Flatten": "flatten", "Unflatten": "flatten", "BatchNorm1d": "batchnorm",
+                "BatchNorm2d": "batchnorm"}
 for _name in __all__:
     _cls = globals()[_name]
     if isinstance(_cls, type) and issubclass(_cls, Module):

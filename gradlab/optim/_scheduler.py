@@ -71,12 +71,7 @@ class LRScheduler:
         self.base_lrs = _group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         self._track_optimizer_steps()
-        self._step_count = 0
-        self._is_initial = True
-        try:
-            self.step()
-        finally:
-            self._is_initial = False
+        self._initial_step()
 
     def _track_optimizer_steps(self) -> None:
         """Wrap ``optimizer.step`` to notice whether it ran before the first scheduler step."""
@@ -120,6 +115,19 @@ class LRScheduler:
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _initial_step(self) -> None:
+        """The first step, as the constructor takes it (``SequentialLR`` retakes it)."""
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Set each group's ``lr`` for the next epoch, or for ``epoch`` (closed form)."""
         self._get_lr_called_within_step = True
         try:
             if epoch is None:

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from gradlab.optim._combined import ChainedScheduler, SequentialLR
 from gradlab.optim._one_cycle import OneCycleLR
 from gradlab.optim._plateau import ReduceLROnPlateau
 from gradlab.optim._scheduler import (
@@ -27,7 +28,7 @@ from gradlab.optim.optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
            "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
-           "ReduceLROnPlateau", "OneCycleLR"]
+           "ReduceLROnPlateau", "OneCycleLR", "SequentialLR", "ChainedScheduler"]
 
 
 class _LambdaBase(LRScheduler):

@@ -414,3 +414,30 @@ def test_modulelist_concatenates_pops_and_inserts_like_a_list() -> None:
 def test_init_trunc_normal_orthogonal_sparse_eye_dirac_fill_as_pytorch() -> None:
     source, expected = PRINTS["init_trunc_normal_orthogonal_sparse_eye_dirac"]
     assert prints(source, gradlab) == expected
+
+
+UNFLATTEN = """u = nn.Unflatten(1, (2, 5))
+x = torch.zeros(3, 10, requires_grad=True)
+print(u, u(x).shape, u(x).grad_fn.name(), nn.Unflatten(-1, torch.Size([2, 2])))
+print(torch.typename(u), nn.Unflatten(1, (2, -1))(x).shape)
+for bad in (lambda: nn.Unflatten(1, [2, 'a']), lambda: nn.Unflatten(1, 5)):
+    try:
+        bad()
+    except TypeError as e:
+        print(e)
+"""
+UNFLATTEN_PRINTS = """Unflatten(dim=1, unflattened_size=(2, 5)) \
+gradlab.Size([3, 2, 5]) ViewBackward0 Unflatten(dim=-1, unflattened_size=gradlab.Size([2, 2]))
+gradlab.nn.modules.flatten.Unflatten gradlab.Size([3, 2, 5])
+unflattened_size must be tuple of ints, but found element of type str at pos 1
+unflattened_size must be a tuple of ints, but found type int
+"""
+
+
+def test_unflatten_splits_a_dimension_as_pytorchs() -> None:
+    assert prints(UNFLATTEN, gradlab) == UNFLATTEN_PRINTS
+
+
+@pytest.mark.parity
+def test_unflatten_prints_what_pytorch_prints(torch: ModuleType) -> None:
+    assert pytorch_prints(UNFLATTEN, torch) == UNFLATTEN_PRINTS

@@ -497,3 +497,41 @@ def test_traversals_are_generators_named_as_in_pytorch() -> None:
     for name in ("parameters", "named_parameters", "buffers", "named_buffers", "children",
                  "named_children", "modules", "named_modules"):
         assert repr(getattr(m, name)()).startswith(f"<generator object Module.{name} at 0x")
+
+
+PARAMETER_LIST = """pl = nn.ParameterList([nn.Parameter(torch.zeros(2, 3)), torch.ones(1)])
+print(pl, len(pl), type(pl[1]).__name__, pl[0:1])
+pl.append(nn.Parameter(torch.zeros(1, dtype=torch.float64)))
+pl.append(3)
+print(pl, [name for name, _ in pl.named_parameters()], pl[-1])
+for bad in (lambda: pl(1), lambda: pl[5], lambda: pl.extend(torch.ones(2))):
+    try:
+        bad()
+    except (RuntimeError, IndexError, TypeError) as e:
+        print(type(e).__name__, e)
+print(nn.ParameterList())
+"""
+PARAMETER_LIST_PRINTS = """ParameterList(
+    (0): Parameter containing: [gradlab.float32 of size 2x3]
+    (1): Parameter containing: [gradlab.float32 of size 1]
+) 2 Parameter ParameterList(  (0): Parameter containing: [gradlab.float32 of size 2x3])
+ParameterList(
+    (0): Parameter containing: [gradlab.float32 of size 2x3]
+    (1): Parameter containing: [gradlab.float32 of size 1]
+    (2): Parameter containing: [gradlab.float64 of size 1]
+    (3): Object of type: int
+) ['0', '1', '2'] 3
+RuntimeError ParameterList should not be called.
+IndexError index 5 is out of range
+TypeError ParameterList.extend should be called with an iterable, but got Tensor
+ParameterList()
+"""
+
+
+def test_parameter_list_registers_and_prints_as_pytorchs() -> None:
+    assert prints(PARAMETER_LIST, gradlab) == PARAMETER_LIST_PRINTS
+
+
+@pytest.mark.parity
+def test_parameter_list_prints_what_pytorch_prints(torch: ModuleType) -> None:
+    assert pytorch_prints(PARAMETER_LIST, torch) == PARAMETER_LIST_PRINTS

@@ -138,3 +138,15 @@ def test_clip_grad_norm_matches_pytorch_on_a_model():
         results.append([total.numpy()] + [p.grad.numpy() for p in model.parameters()])
     for t, g in zip(*results):
         np.testing.assert_allclose(g, t, rtol=1e-6, atol=1e-7)
+
+
+def test_parameters_go_to_one_vector_and_back() -> None:
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    vec = nn.utils.parameters_to_vector(model.parameters())
+    assert vec.shape == (9,) and vec.grad_fn.name() == "CatBackward0"
+    assert vec[:4].tolist() == model[0].weight.flatten().tolist()
+    nn.utils.vector_to_parameters(gradlab.arange(9.0), model.parameters())
+    assert model[1].weight.tolist() == [[6.0, 7.0]] and model[1].bias.tolist() == [8.0]
+    assert isinstance(model[0].weight, nn.Parameter) and model[0].weight.requires_grad
+    with pytest.raises(TypeError, match="expected gradlab.Tensor, but got: list"):
+        nn.utils.vector_to_parameters([1.0], model.parameters())

@@ -475,3 +475,50 @@ def test_lr_schedulers_give_pytorchs_learning_rates_epoch_by_epoch() -> None:
 def test_reduce_lr_on_plateau_halves_the_rate_after_patience_then_cools_down() -> None:
     source, expected = PRINTS["reduce_lr_on_plateau"]
     assert prints(source, gradlab) == expected
+
+
+SEQUENTIAL = """o = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+warm = optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=3)
+decay = optim.lr_scheduler.ExponentialLR(o, gamma=0.5)
+s = optim.lr_scheduler.SequentialLR(o, [warm, decay], milestones=[3])
+print(s.get_last_lr(), warm.last_epoch, decay.last_epoch)
+lrs = []
+for _ in range(8):
+    o.step()
+    s.step()
+    lrs.append(round(s.get_last_lr()[0], 12))
+print(lrs)
+print(sorted(s.state_dict()))
+c = optim.lr_scheduler.ChainedScheduler([optim.lr_scheduler.ConstantLR(o, factor=0.1),
+                                         optim.lr_scheduler.ExponentialLR(o, gamma=0.9)])
+chained = []
+for _ in range(3):
+    o.step()
+    c.step()
+    chained.append(round(c.get_last_lr()[0], 12))
+print(chained)
+for bad in (lambda: optim.lr_scheduler.SequentialLR(o, [warm], [1]),
+            lambda: optim.lr_scheduler.SequentialLR(o, [warm, 3], [1]),
+            lambda: optim.lr_scheduler.ChainedScheduler([])):
+    try:
+        bad()
+    except (ValueError, TypeError) as e:
+        print(type(e).__name__, str(e)[:70].rstrip())
+"""
+SEQUENTIAL_PRINTS = """[0.010000000000000002] 0 -1
+[0.04, 0.07, 0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125]
+['_last_lr', '_milestones', '_schedulers', 'last_epoch']
+[0.00028125, 0.000253125, 0.0002278125]
+ValueError Sequential Schedulers expects number of schedulers provided to be one
+TypeError SequentialLR at index 1 should have `optimizer` as its attribute.
+ValueError ChainedScheduler expects at least one scheduler to be chained, but got
+"""
+
+
+def test_sequential_and_chained_schedulers_step_as_pytorchs() -> None:
+    assert prints(SEQUENTIAL, gradlab) == SEQUENTIAL_PRINTS
+
+
+@pytest.mark.parity
+def test_sequential_and_chained_schedulers_print_what_pytorch_prints(torch: ModuleType) -> None:
+    assert pytorch_prints(SEQUENTIAL, torch) == SEQUENTIAL_PRINTS

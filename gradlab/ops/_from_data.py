@@ -73,7 +73,10 @@ def infer_dtype(data: Any) -> _dtype.dtype:
 def _unwrap(data: Any) -> Any:
     """One-element tensors (``tensor([w, b])``) become their values; bigger ones are refused."""
     if isinstance(data, Tensor):
-        if data._data.size != 1:
+        if data._data.size != 1:  # PyTorch tries float() on a float tensor, index() on others
+            if data._data.dtype.kind != "f":
+                raise TypeError("only integer tensors of a single element can be converted to an "
+                                "index")
             raise ValueError("only one element tensors can be converted to Python scalars")
         return data._data.reshape(())
     if isinstance(data, (list, tuple)):

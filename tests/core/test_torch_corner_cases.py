@@ -589,3 +589,15 @@ LOG_SOFTMAX_BITS = [3228003934, 3231954735, 3216327458, 3226326212, 3224648490, 
 ])
 def test_argmax_of_bools_and_softmax_of_ints_are_refused_as_in_pytorch(src: str, expected: str):
     check(src, expected)
+
+
+@pytest.mark.parametrize(("src", "expected"), [
+    ("torch.tensor([torch.tensor([1, 2]), torch.tensor([3, 4])])",
+     "TypeError: only integer tensors of a single element can be converted to an index"),
+    ("torch.tensor([torch.tensor([True, False])])",
+     "TypeError: only integer tensors of a single element can be converted to an index"),
+    ("torch.tensor([torch.tensor([1., 2.]), torch.tensor([3., 4.])])",
+     "ValueError: only one element tensors can be converted to Python scalars"),
+])
+def test_a_list_holding_a_bigger_tensor_is_refused_by_its_dtype(src: str, expected: str):
+    check(src, expected)

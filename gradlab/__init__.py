@@ -170,7 +170,7 @@ def is_floating_point(input: Tensor) -> bool:
 def __getattr__(name: str) -> Any:
     """Load the heavier sub-packages (nn, optim, plot, grading...) on first use."""
     if name in ("nn", "optim", "plot", "grading", "utils", "datasets", "cuda", "accelerator",
-                "backends", "serialization"):
+                "backends", "serialization", "linalg"):
         return _importlib.import_module(f"gradlab.{name}")
     if name in ("save", "load"):  # in gradlab/serialization.py, which needs nn.Parameter
         return getattr(_importlib.import_module("gradlab.serialization"), name)

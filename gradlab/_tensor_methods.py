@@ -94,11 +94,12 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "divide": (AR.div, "mf"), "true_divide": (AR.div, "mf"), "pow": (AR.pow, "mfi"),
     "neg": (AR.neg, "mfi"), "negative": (AR.neg, "mf"), "reciprocal": (AR.reciprocal, "mfi"),
     "square": (AR.square, "mfi"), "floor_divide": (AR.floor_divide, "mf"),
-    "remainder": (AR.remainder, "mf"),
+    "remainder": (AR.remainder, "mf"), "fmod": (AR.fmod, "mfi"),
     # pointwise math
     "abs": (P.abs, "mfi"), "absolute": (P.abs, "m"), "exp": (LE.exp, "mfi"),
     "log": (LE.log, "mfi"), "log1p": (LE.log1p, "mfi"), "log2": (LE.log2, "mfi"),
-    "log10": (LE.log10, "mfi"), "expm1": (LE.expm1, "mfi"), "sqrt": (P.sqrt, "mfi"),
+    "log10": (LE.log10, "mfi"), "expm1": (LE.expm1, "mfi"), "exp2": (LE.exp2, "mfi"),
+    "sqrt": (P.sqrt, "mfi"),
     "sin": (TR.sin, "mfi"), "cos": (TR.cos, "mfi"), "tan": (TR.tan, "mfi"),
     "asin": (TR.asin, "mfi"), "acos": (TR.acos, "mfi"), "atan": (TR.atan, "mfi"),
     "arcsin": (TR.asin, "mfi"), "arccos": (TR.acos, "mfi"), "arctan": (TR.atan, "mfi"),
@@ -119,7 +120,7 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "sum": (R.sum, "mf"), "mean": (R.mean, "mf"), "var": (R.var, "mf"), "std": (R.std, "mf"),
     "norm": (R.norm, "mf"), "max": (R.max, "mf"), "min": (R.min, "mf"),
     "amax": (R.amax, "mf"), "amin": (R.amin, "mf"), "argmax": (R.argmax, "mf"),
-    "argmin": (R.argmin, "mf"), "all": (R.all, "mf"), "any": (R.any, "mf"),
+    "argmin": (R.argmin, "mf"), "all": (C.all, "mf"), "any": (C.any, "mf"),
     "softmax": (A.softmax, "mf"), "log_softmax": (A.log_softmax, "mf"),
     "logsumexp": (A.logsumexp, "mf"),
     # shapes
@@ -138,7 +139,8 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "select": (I.select, "mf"), "narrow": (I.narrow, "mf"),
     # products
     "matmul": (L.matmul, "mf"), "mm": (L.mm, "mf"), "mv": (L.mv, "mf"), "dot": (L.dot, "mf"),
-    "bmm": (L.bmm, "mf"),
+    "bmm": (L.bmm, "mf"), "trace": (L.trace, "mf"), "diag": (L.diag, "mf"),
+    "det": (L.det, "mf"), "inverse": (L.inverse, "mf"),
     # scans, orderings, rearrangements and index-driven ops
     "cumsum": (scan.cumsum, "mf"), "cumprod": (scan.cumprod, "mf"), "prod": (scan.prod, "mf"),
     "flip": (scan.flip, "mf"), "roll": (rearrange.roll, "mf"),
@@ -150,16 +152,19 @@ OPS: dict[str, tuple[Callable[..., Any], str]] = {
     "argsort": (sorting.argsort, "mf"), "topk": (sorting.topk, "mf"),
     "median": (sorting.median, "mf"), "kthvalue": (sorting.kthvalue, "mf"),
     "mode": (sorting.mode, "mf"), "unique": (sorting.unique, "mf"),
-    "count_nonzero": (R.count_nonzero, "mf"), "rsub": (AR.rsub, "f"),
+    "count_nonzero": (C.count_nonzero, "mf"), "rsub": (AR.rsub, "f"),
     # in place only
     "zero_": (inplace.zero_, "m"), "fill_": (inplace.fill_, "m"), "copy_": (inplace.copy_, "m"),
     "uniform_": (sampling.uniform_, "m"), "normal_": (sampling.normal_, "m"),
     "bernoulli": (sampling.bernoulli, "mf"), "bernoulli_": (sampling.bernoulli_, "m"),
 }
 
-METHODS = {name: fn for name, (fn, kinds) in OPS.items() if "m" in kinds}
-METHODS.update({name + "_": inplace.inplace(fn) for name, (fn, kinds) in OPS.items()
-                if "i" in kinds})
+# Where a method words its errors unlike the function of the same name (PyTorch's parser
+# lists a method's arguments without self): the method's own function.
+METHOD_FORMS = {"clamp": P.clamp_method, "clip": P.clip_method}
+METHODS = {name: METHOD_FORMS.get(name, fn) for name, (fn, kinds) in OPS.items() if "m" in kinds}
+METHODS.update({name + "_": inplace.inplace(METHOD_FORMS.get(name, fn))
+                for name, (fn, kinds) in OPS.items() if "i" in kinds})
 FUNCTIONS = {name: fn for name, (fn, kinds) in OPS.items() if "f" in kinds}
 
 OPERATORS = {

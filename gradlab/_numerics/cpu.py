@@ -84,6 +84,8 @@ def _default_num_threads() -> int:
 
 
 _VEC_BYTES = _sum_vector_bytes()
+# kernels registered for AVX512 too (softmax's) use its 64-byte vectors on such machines
+_WIDE_VEC_BYTES = 64 if cpu_capability() == "AVX512" else _VEC_BYTES
 _num_threads = _default_num_threads()
 
 

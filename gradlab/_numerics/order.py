@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradlab._numerics.cpu import _GRAIN_SIZE, _VEC_BYTES
+from gradlab._numerics.cpu import _GRAIN_SIZE, _VEC_BYTES, _WIDE_VEC_BYTES
 
 # -- the adds, in torch's order ------------------------------------------------------------------
 # Every helper reduces axis -2 of an array shaped (..., rows, lanes) and keeps the lanes apart,
@@ -208,3 +208,28 @@ def _split_columns(a: np.ndarray, sizes: list[int], ist: list[int], nred: int, t
         if begin < end:
             pieces.append(_loop2d(a[..., begin:end, :], ist[0], ist[1], a.itemsize))
     return np.concatenate(pieces, axis=-1)
+
+
+# -- vec::reduce_all: one row at a time, as softmax sums a row ---------------------------------
+
+
+def reduce_all_sum(v: np.ndarray) -> np.ndarray:
+    """The sum over the last axis in ``vec::reduce_all``'s order (softmax's kernels): a vector
+    of lanes added column by column, a partial last vector into its first lanes, then the lanes
+    folded in halves (float32) or in order; a row shorter than a vector, left to right."""
+    width = _WIDE_VEC_BYTES // v.itemsize
+    n = v.shape[-1]
+    if n < width:
+        return np.add.accumulate(v, axis=-1)[..., -1] if n else np.zeros(v.shape[:-1], v.dtype)
+    body = n - n % width
+    acc = v[..., :width].copy()
+    for start in range(width, body, width):
+        acc += v[..., start:start + width]
+    acc[..., :n - body] += v[..., body:]
+    if v.dtype != np.float32:
+        return np.add.accumulate(acc, axis=-1)[..., -1]
+    lanes, step = np.arange(width), width // 2
+    while step:
+        acc = acc + acc[..., lanes ^ step]
+        step //= 2
+    return acc[..., 0]

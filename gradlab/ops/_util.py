@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._numerics.floats import rounded
 from gradlab.autograd.graph import NO_EDGE, edge, record  # noqa: F401  (ops import them here)
 from gradlab.tensor import Tensor
 
@@ -84,9 +85,16 @@ def check_broadcast(a: np.ndarray, b: Any) -> None:
             )
 
 
+_ROUNDED = frozenset({"exp", "log", "sin", "cos", "tanh", "cosh", "sinh", "log1p", "expm1"})
+
+
 def call(name: str, x: Any) -> Any:
-    """``x.name()`` for a tensor, ``np.name(x)`` for an array: math inside backward methods."""
-    return getattr(x, name)() if isinstance(x, Tensor) else getattr(np, name)(x)
+    """``x.name()`` for a tensor, ``np.name(x)`` for an array (rounded as the forward op rounds
+    it): math inside backward methods."""
+    if isinstance(x, Tensor):
+        return getattr(x, name)()
+    fn = getattr(np, name)
+    return rounded(fn, x) if name in _ROUNDED and isinstance(x, np.ndarray) else fn(x)
 
 
 # PyTorch turns overflow and 0/0 into inf and nan without a word; numpy warns, and the warning

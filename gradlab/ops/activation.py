@@ -7,6 +7,9 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._numerics.floats import rounded
+from gradlab._numerics.order import reduce_all_sum
+from gradlab._numerics.summation import torch_sum
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import call, record
 from gradlab.ops.reduction import dims_of
@@ -17,10 +20,12 @@ def _prepare(a: Tensor, dim: Any, dtype: Any, name: str) -> tuple[np.ndarray, in
     if dim is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     x = a._data if dtype is None else a._data.astype(_dtype.to_dtype(dtype).np)
-    if x.dtype.kind != "f":
-        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
+    d = _wrap_dim(dim, x.ndim)
+    if x.dtype.kind != "f":  # PyTorch names the kernel it would have run
+        kernel = "lastdim_kernel_impl" if x.ndim == 0 or d == x.ndim - 1 else "kernel_impl"
+        raise NotImplementedError(f'"{name}_{kernel}" not implemented for '
                                   f"'{a.dtype._legacy[:-6]}'")
-    return x, _wrap_dim(dim, x.ndim)
+    return x, d
 
 
 class SoftmaxBackward0(Node):
@@ -42,12 +47,22 @@ class SoftmaxBackwardDataBackward0(Node):
         return (softmax_backward_data(gg, out, d) if self.needs(0) else None), gout
 
 
+def _row_sum(x: np.ndarray, dim: int | None) -> np.ndarray:
+    """The sum over ``dim`` in the order PyTorch's softmax kernels add: a vector reduction along
+    the last dim, one element after another along any other."""
+    if dim is None or x.ndim == 0:
+        return x
+    if dim == x.ndim - 1:
+        return np.expand_dims(reduce_all_sum(x), dim)
+    return np.take(np.add.accumulate(x, axis=dim), [-1], axis=dim)
+
+
 def softmax_backward_data(g: Any, out: Any, dim: int | None) -> Any:
     """``out * (g - sum(g * out))``; recorded as its own op when ``g`` is part of a graph."""
     if not isinstance(g, Tensor):
-        return out * (g - (g * out).sum(axis=dim, keepdims=True))
+        return (g - _row_sum(g * out, dim)) * out
     gd, od = g._data, out._data
-    return record(od * (gd - (gd * od).sum(axis=dim, keepdims=True)),
+    return record((gd - _row_sum(gd * od, dim)) * od,
                   SoftmaxBackwardDataBackward0, (g, out), saved=(g, out), dim=dim)
 
 
@@ -56,8 +71,10 @@ def softmax(a: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
     x, d = _prepare(a, dim, dtype, "softmax")
     if x.ndim == 0:
         return record(np.ones_like(x), SoftmaxBackward0, (a,), save_out=True, dim=None)
-    e = np.exp(x - np.max(x, axis=d, keepdims=True))
-    return record(e / e.sum(axis=d, keepdims=True), SoftmaxBackward0, (a,), save_out=True, dim=d)
+    e = rounded(np.exp, x - np.max(x, axis=d, keepdims=True))
+    total = _row_sum(e, d)  # the last dim's kernel multiplies by 1 / total; the others divide
+    out = e * (1 / total) if d == x.ndim - 1 else e / total
+    return record(out, SoftmaxBackward0, (a,), save_out=True, dim=d)
 
 
 class LogSoftmaxBackward0(Node):
@@ -79,9 +96,9 @@ class LogSoftmaxBackwardDataBackward0(Node):
 def log_softmax_backward_data(g: Any, out: Any, dim: int | None) -> Any:
     """``g - exp(out) * sum(g)``; recorded as its own op when ``g`` is part of a graph."""
     if not isinstance(g, Tensor):
-        return g - np.exp(out) * g.sum(axis=dim, keepdims=True)
+        return g - rounded(np.exp, out) * _row_sum(g, dim)
     gd = g._data
-    return record(gd - np.exp(out._data) * gd.sum(axis=dim, keepdims=True),
+    return record(gd - rounded(np.exp, out._data) * _row_sum(gd, dim),
                   LogSoftmaxBackwardDataBackward0, (g, out), saved=(g, out), dim=dim)
 
 
@@ -91,7 +108,7 @@ def log_softmax(a: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
     if x.ndim == 0:
         return record(np.zeros_like(x), LogSoftmaxBackward0, (a,), save_out=True, dim=None)
     shifted = x - np.max(x, axis=d, keepdims=True)
-    out = shifted - np.log(np.exp(shifted).sum(axis=d, keepdims=True))
+    out = shifted - rounded(np.log, _row_sum(rounded(np.exp, shifted), d))
     return record(out, LogSoftmaxBackward0, (a,), save_out=True, dim=d)
 
 
@@ -124,7 +141,9 @@ def logsumexp(a: Tensor, dim: Any = _MISSING, keepdim: bool = False) -> Tensor:
         dims = tuple(range(x.ndim))
     m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)  # an empty slice gives -inf
     m = np.where(np.isfinite(m), m, 0)
-    out = np.log(np.exp(x - m).sum(axis=dims, keepdims=True)) + m
+    e = rounded(np.exp, x - m)  # then summed in PyTorch's order, as at::logsumexp sums
+    total = torch_sum(e, axis=dims, keepdims=True) if e.size else e.sum(axis=dims, keepdims=True)
+    out = rounded(np.log, total) + m
     if not keepdim:
         out = out.squeeze(axis=dims)
     return record(out.astype(x.dtype, copy=False), LogsumexpBackward0, (a,), saved=(a,),

@@ -59,7 +59,7 @@ def _binary(fn: Any, a: Tensor, b: Any, op: str, floating: bool = False,
     if floating and dt.kind != "f":
         dt = _dtype.get_default_dtype().np
     x, y = operand_data(a, dt), operand_data(b, dt)
-    if quiet and dt.kind in "iub" and op in ("//", "%") and np.any(np.asarray(y) == 0):
+    if quiet and dt.kind in "iub" and op in ("//", "%", "fmod") and np.any(np.asarray(y) == 0):
         raise RuntimeError("ZeroDivisionError")
     try:
         if quiet:  # x / 0 is inf or nan, silently, even where the module filter is reset
@@ -238,6 +238,25 @@ def rremainder(a: Tensor, b: Any) -> Tensor:
     """``b % a`` for a number ``b``: PyTorch records ``NotImplemented`` (no derivative)."""
     _, out = _binary(lambda x, y: np.remainder(y, x), a, b, "%", quiet=True)
     return record(out, NotImplementedBackward, (a,), op="remainder")
+
+
+class FmodBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        return g
+
+
+class FmodBackward1(Node):
+    def backward(self, g: Any) -> tuple:
+        a, b = self.saved_tensors
+        return g, (-g * call("trunc", a / b) if self.needs(1) else None)
+
+
+def fmod(a: Tensor, b: Any) -> Tensor:
+    """``a % b`` with the sign of ``a`` (C's rule, unlike ``%``)."""
+    b, out = _binary(np.fmod, a, b, "fmod", quiet=True)
+    if isinstance(b, Tensor):
+        return record(out, FmodBackward1, (a, b), saved=(a, b) if b._rg else (None, None))
+    return record(out, FmodBackward0, (a,))
 
 
 class MulBackward1(Node):

@@ -19,6 +19,7 @@ from gradlab.ops._util import (
     result_np_dtype,
 )
 from gradlab.ops.arithmetic import _binary
+from gradlab.ops.reduction import dims_of
 from gradlab.tensor import Tensor
 
 # -- comparisons -----------------------------------------------------------------------------
@@ -150,3 +151,20 @@ def equal(a: Tensor, other: Tensor) -> bool:
         raise TypeError("equal(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(other).__name__}")
     return a.shape == other.shape and bool((a._data == other._data).all())
+
+
+# -- logic over dimensions --------------------------------------------------------------------
+
+
+def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return Tensor._make(np.asarray(np.all(a._data, axis=dims_of(dim, a.ndim), keepdims=keepdim)))
+
+
+def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return Tensor._make(np.asarray(np.any(a._data, axis=dims_of(dim, a.ndim), keepdims=keepdim)))
+
+
+def count_nonzero(a: Tensor, dim: Any = None) -> Tensor:
+    """How many elements are not zero, over everything or ``dim`` (an int or a tuple)."""
+    return Tensor._make(np.asarray(np.count_nonzero(a._data, axis=dims_of(dim, a.ndim)),
+                                   dtype=np.int64))

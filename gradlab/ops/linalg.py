@@ -199,3 +199,116 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     B = reshape(expand(b2, batch + (k, m)), -1, k, m)
     out_shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())
     return _unsafe_view(bmm(A, B), out_shape)
+
+
+# -- trace, diag, det, inverse ------------------------------------------------------------------
+
+
+class TraceBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        eye = np.eye(*self.shape, dtype=self.dtype)
+        return g * (Tensor._make(eye) if isinstance(g, Tensor) else eye)
+
+
+def trace(a: Tensor) -> Tensor:
+    """The sum of the main diagonal of a matrix."""
+    if a.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
+    x = a._data
+    out = np.trace(x, dtype=x.dtype if x.dtype.kind == "f" else np.int64)
+    return record(np.asarray(out), TraceBackward0, (a,), shape=x.shape, dtype=x.dtype)
+
+
+class DiagEmbedBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        return g.diagonal(self.offset) if isinstance(g, Tensor) else np.diagonal(g, self.offset)
+
+
+class DiagonalBackward0_copy(Node):  # noqa: N801  (PyTorch's name)
+    def backward(self, g: Any) -> Any:
+        k, n = self.offset, g.shape[0]
+        rows, cols = np.arange(n) - min(k, 0), np.arange(n) + max(k, 0)
+        if isinstance(g, Tensor):  # a selector summed against g keeps the graph
+            pick = np.zeros(self.shape + (n,), dtype=g._data.dtype)
+            pick[rows, cols, np.arange(n)] = 1
+            return (Tensor._make(pick) * g).sum(-1)
+        out = np.zeros(self.shape, dtype=g.dtype)
+        out[rows, cols] = g
+        return out
+
+
+def diag(a: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector on the diagonal of a square matrix, or the diagonal of a matrix as a vector."""
+    x = a._data
+    if x.ndim == 1:
+        return record(np.diag(x, diagonal), DiagEmbedBackward0, (a,), offset=diagonal)
+    if x.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+    return record(np.diag(x, diagonal).copy(), DiagonalBackward0_copy, (a,), shape=x.shape,
+                  offset=diagonal)
+
+
+def _square(a: Tensor, name: str) -> None:
+    if a._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{a.dtype._legacy[:-6]}")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        if a.ndim < 2:
+            raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+
+
+class LinalgDetBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        out, a = self.saved_tensors
+        if isinstance(g, Tensor):
+            return (g * out).unsqueeze(-1).unsqueeze(-1) * a.inverse().mT
+        with np.errstate(all="ignore"):
+            return (g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+def det(a: Tensor) -> Tensor:
+    """The determinant of a square matrix (or of each matrix of a batch)."""
+    _square(a, "linalg.det")
+    return record(np.asarray(np.linalg.det(a._data), dtype=a._data.dtype), LinalgDetBackward0,
+                  (a,), saved=(a,), save_out=True)
+
+
+class LinAlgError(RuntimeError):
+    """PyTorch's ``torch._C._LinAlgError``: a singular matrix."""
+
+
+def _zero_pivot(m: np.ndarray) -> int:
+    """The 1-based position of LAPACK's first zero pivot in the LU factors of ``m``, or 0."""
+    u = m.astype(np.float64).copy()
+    for k in range(len(u)):
+        p = k + int(np.argmax(np.abs(u[k:, k])))
+        u[[k, p]] = u[[p, k]]
+        if u[k, k] == 0:
+            return k + 1
+        u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
+    return 0
+
+
+class LinalgInvExBackward0(Node):
+    def backward(self, g: Any) -> Any:
+        (inv,) = self.saved_tensors
+        inv_t = inv.mT if isinstance(inv, Tensor) else np.swapaxes(inv, -1, -2)
+        return -(inv_t @ g @ inv_t)
+
+
+def inverse(a: Tensor) -> Tensor:
+    """The inverse of a square matrix (or of each matrix of a batch)."""
+    _square(a, "linalg.inv")
+    try:
+        out = np.linalg.inv(a._data)
+    except np.linalg.LinAlgError:
+        for m in a._data.reshape(-1, *a.shape[-2:]):
+            if _zero_pivot(m):
+                raise LinAlgError(f"linalg.inv: The diagonal element {_zero_pivot(m)} is zero, the "
+                                  "inversion could not be completed because the input matrix is "
+                                  "singular.") from None
+        raise
+    return record(out.astype(a._data.dtype, copy=False), LinalgInvExBackward0, (a,),
+                  save_out=True)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from gradlab import _dtype
+from gradlab._numerics.floats import rounded
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import (
     Number,
@@ -71,7 +72,7 @@ def tanh_backward(g: Any, out: Any) -> Any:
 
 
 def tanh(a: Tensor) -> Tensor:
-    return record(np.tanh(to_float(a)), TanhBackward0, (a,), save_out=True)
+    return record(rounded(np.tanh, to_float(a)), TanhBackward0, (a,), save_out=True)
 
 
 class SigmoidBackward0(Node):
@@ -100,7 +101,7 @@ def sigmoid_backward(g: Any, out: Any) -> Any:
 def sigmoid(a: Tensor) -> Tensor:
     x = to_float(a)
     with np.errstate(over="ignore"):
-        out = (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
+        out = (1 / (1 + rounded(np.exp, -x))).astype(x.dtype, copy=False)
     return record(out, SigmoidBackward0, (a,), save_out=True)
 
 
@@ -171,9 +172,12 @@ class ClampBackward0(Node):
 
 _CLAMP_SIGNATURES = ("(Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)",
                      "(Tensor input, Number min = None, Number max = None, *, Tensor out = None)")
+_CLAMP_METHOD_SIGNATURES = ("(Tensor min = None, Tensor max = None)",
+                            "(Number min = None, Number max = None)")
 
 
-def _bounds(name: str, a: Tensor, args: tuple, kwargs: dict) -> tuple[Any, Any]:
+def _bounds(name: str, a: Tensor, args: tuple, kwargs: dict,
+            method: bool = False) -> tuple[Any, Any]:
     """PyTorch's two overloads: both bounds tensors (or None), or both numbers (or None).
 
     A 0-d tensor that does not require grad passes for a number, as in PyTorch's argument
@@ -193,25 +197,43 @@ def _bounds(name: str, a: Tensor, args: tuple, kwargs: dict) -> tuple[Any, Any]:
         return lo, hi
     if ok and all(number(b) for b in bounds):
         return tuple(b.item() if isinstance(b, Tensor) else b for b in (lo, hi))
-    got = ["Tensor", *(_type_name(v) for v in args),
-           *(f"{k}={_type_name(v)}" for k, v in reversed(kwargs.items()))]
-    raise TypeError(f"{name}() received an invalid combination of arguments - got "
-                    f"({', '.join(got)}), but expected one of:\n"
-                    + "".join(f" * {s}\n" for s in _CLAMP_SIGNATURES))
+    types = [_type_name(v) for v in args]
+    keywords = [f"{k}={_type_name(v)}" for k, v in reversed(kwargs.items())]
+    if not method:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"({', '.join(['Tensor', *types, *keywords])}), but expected one of:\n"
+                        + "".join(f" * {s}\n" for s in _CLAMP_SIGNATURES))
+    # a method call: PyTorch's parser lists neither self nor out, and says why each failed
+    got = ", ".join(types + keywords) + (", " if keywords and not types else "")
+    why = ""
+    if kwargs:
+        why = ("      didn't match because some of the keywords were incorrect: "
+               + ", ".join(reversed(list(kwargs))) + "\n")
+    elif len(args) > 1:
+        why = ("      didn't match because some of the arguments have invalid types: ("
+               + ", ".join(f"!{t}!" for t in types) + ")\n")
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but "
+                    "expected one of:\n" + "".join(f" * {s}\n{why}" for s in
+                                                    _CLAMP_METHOD_SIGNATURES))
 
 
 def _type_name(v: Any) -> str:
     return "Tensor" if isinstance(v, Tensor) else type(v).__name__
 
 
-def clamp(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """Limit values to ``[min, max]``; the gradient is zero where a bound was applied."""
-    return _clamp(a, *_bounds("clamp", a, args, kwargs))
+def _clamp_op(name: str, method: bool) -> Any:
+    def op(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        """Limit values to ``[min, max]`` (tensors or numbers); the gradient is zero where a
+        bound was applied."""
+        return _clamp(a, *_bounds(name.rstrip("_"), a, args, kwargs, method))
+
+    op.__name__ = name
+    return op
 
 
-def clip(a: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``clamp`` by its numpy name."""
-    return _clamp(a, *_bounds("clip", a, args, kwargs))
+# gradlab.clamp(x, ...) and x.clamp(...) word a bad call differently, as PyTorch does
+clamp, clip = _clamp_op("clamp", False), _clamp_op("clip", False)
+clamp_method, clip_method = _clamp_op("clamp", True), _clamp_op("clip", True)
 
 
 def _clamp(a: Tensor, min: Any, max: Any) -> Tensor:

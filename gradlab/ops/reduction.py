@@ -120,6 +120,10 @@ def mean(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     x = a._data
     if dtype is not None:
         x = x.astype(_dtype.to_dtype(dtype).np)
+        if x.dtype.kind != "f":
+            raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be "
+                               "either a floating point or complex dtype. Got: "
+                               f"{_dtype.to_dtype(dtype)._legacy[:-6]}")
     if x.dtype.kind != "f":
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {a.dtype._legacy[:-6]}\n"
@@ -364,6 +368,8 @@ def _check_nonempty(name: str, x: np.ndarray, dims: tuple[int, ...]) -> None:
 
 def _arg(fn: Any, a: Tensor, dim: Any, keepdim: bool) -> Tensor:
     x = a._data
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{fn.__name__}(): does not support bool input")
     if x.size == 0 and dim is None:
         raise IndexError(f"{fn.__name__}(): Expected reduction dim to be specified for "
                          "input.numel() == 0.")
@@ -381,17 +387,3 @@ def argmax(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 def argmin(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return _arg(np.argmin, a, dim, keepdim)
-
-
-def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return Tensor._make(np.asarray(np.all(a._data, axis=dims_of(dim, a.ndim), keepdims=keepdim)))
-
-
-def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return Tensor._make(np.asarray(np.any(a._data, axis=dims_of(dim, a.ndim), keepdims=keepdim)))
-
-
-def count_nonzero(a: Tensor, dim: Any = None) -> Tensor:
-    """How many elements are not zero, over everything or ``dim`` (an int or a tuple)."""
-    return Tensor._make(np.asarray(np.count_nonzero(a._data, axis=dims_of(dim, a.ndim)),
-                                   dtype=np.int64))

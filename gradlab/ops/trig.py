@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from gradlab._numerics.floats import rounded
 from gradlab.autograd.graph import Node
 from gradlab.ops._util import call, record, to_float
 from gradlab.ops.arithmetic import _binary
@@ -18,8 +19,9 @@ from gradlab.tensor import Tensor
 
 
 def _unary(fn: Any, a: Tensor) -> np.ndarray:
+    """``fn`` of a float view of ``a``, rounded as PyTorch rounds it, without numpy's warnings."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        return fn(to_float(a))
+        return rounded(fn, to_float(a))
 
 
 class SinBackward0(Node):
@@ -126,4 +128,5 @@ class RsqrtBackward0(Node):
 
 def rsqrt(a: Tensor) -> Tensor:
     """``1 / sqrt(a)``."""
-    return record(_unary(lambda x: 1 / np.sqrt(x), a), RsqrtBackward0, (a,), save_out=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # float32 math matches PyTorch here
+        return record(1 / np.sqrt(to_float(a)), RsqrtBackward0, (a,), save_out=True)

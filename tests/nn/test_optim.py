@@ -522,3 +522,53 @@ def test_sequential_and_chained_schedulers_step_as_pytorchs() -> None:
 @pytest.mark.parity
 def test_sequential_and_chained_schedulers_print_what_pytorch_prints(torch: ModuleType) -> None:
     assert pytorch_prints(SEQUENTIAL, torch) == SEQUENTIAL_PRINTS
+
+
+WARM_RESTARTS = """for kw in [dict(T_0=3), dict(T_0=2, T_mult=2, eta_min=0.01)]:
+    o = optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    s = optim.lr_scheduler.CosineAnnealingWarmRestarts(o, **kw)
+    for _ in range(7):
+        o.step()
+        s.step()
+        print(repr(s.get_last_lr()[0]), s.T_cur, s.T_i)
+    for e in [0.5, 7, 13.25]:
+        s.step(e)
+        print(e, repr(o.param_groups[0]['lr']), s.T_cur, s.T_i, s.last_epoch)
+for kw in [dict(T_0=2.5), dict(T_0=2, T_mult=0)]:
+    try:
+        optim.lr_scheduler.CosineAnnealingWarmRestarts(o, **kw)
+    except ValueError as e:
+        print(e)
+"""
+WARM_RESTARTS_PRINTS = """0.07500000000000001 1 3
+0.025000000000000012 2 3
+0.1 0 3
+0.07500000000000001 1 3
+0.025000000000000012 2 3
+0.1 0 3
+0.07500000000000001 1 3
+0.5 0.09330127018922195 0.5 3 0
+7 0.07500000000000001 1 3 7
+13.25 0.06294095225512604 1.25 3 13
+0.05500000000000001 1 2
+0.1 0 4
+0.08681980515339464 1 4
+0.05500000000000001 2 4
+0.023180194846605363 3 4
+0.1 0 8
+0.0965745789630079 1 8
+0.5 0.08681980515339464 0.5 2 0
+7 0.0965745789630079 1.0 8 7
+13.25 0.011937684892050604 7.25 8 13
+Expected positive integer T_0, but got 2.5
+Expected integer T_mult >= 1, but got 0
+"""
+
+
+def test_cosine_annealing_warm_restarts_as_pytorchs() -> None:
+    assert prints(WARM_RESTARTS, gradlab) == WARM_RESTARTS_PRINTS
+
+
+@pytest.mark.parity
+def test_cosine_annealing_warm_restarts_prints_what_pytorch_prints(torch: ModuleType) -> None:
+    assert pytorch_prints(WARM_RESTARTS, torch) == WARM_RESTARTS_PRINTS

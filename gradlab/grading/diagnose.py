@@ -69,31 +69,31 @@ def known_factors(context: Context) -> list[tuple[float, str]]:
     """The ratios (answer / expected) that are known mistakes of this check, with their words.
 
     Declared with ``factors=``, or implied by what is checked: an update step (``start=``),
-    a gradient (``.grad`` in the expression), a learning rate (``lr=``). No other ratio is
-    ever named: a factor the learner could divide by would give the expected value away.
+    a gradient (``.grad`` in the expression), a learning rate (``lr=``). The words name the
+    mistake's cause, never the factor: a factor the learner could divide by would give the
+    expected value away, and any other ratio gets no hint at all.
     """
     what, lr, factors = context.what or f"`{context.expr}`", context.lr, list(context.factors)
     if context.start is not None:
         factors += [
             (-1.0, "your parameters moved the wrong way (gradient ascent): the update is "
                    "`w -= lr * w.grad`, not `w += lr * w.grad`"),
-            (2.0, f"the step of {what} is twice the expected one: the gradient accumulated "
-                  "over two backward() calls; zero it before each backward()")]
+            (2.0, f"{what} moved as if its gradient had accumulated over several backward() "
+                  "calls: `.grad` adds up; zero it before each backward()")]
     elif GRADIENT.search(context.expr):
         factors += [
-            (2.0, f"{what} is twice the expected gradient: gradients accumulate in `.grad`, so "
-                  "two backward() calls without zeroing add up; call `.grad.zero_()` or "
-                  "`optimizer.zero_grad()` before each backward"),
-            (-1.0, f"{what} has its sign flipped: check the order in `prediction - target`"),
-            (0.5, f"{what} is half the expected gradient: a factor 2 is missing "
-                  "(d/dx of x² is 2x)")]
+            (2.0, f"{what} looks accumulated: gradients add up in `.grad` across backward() "
+                  "calls; call `.grad.zero_()` or `optimizer.zero_grad()` before each backward"),
+            (-1.0, f"{what} points the wrong way: check the order in `prediction - target`"),
+            (0.5, f"{what} misses a factor of the chain rule: did you differentiate the "
+                  "square in the loss?")]
     if lr:
         moved = "step" if context.start is not None else "value"
         factors += [
-            (1 / lr, f"the {moved} of {what} is {1 / lr:g} times too large: did you forget to "
-                     f"multiply by the learning rate ({lr:g})?"),
-            (lr, f"the {moved} of {what} is off by a factor of the learning rate: the "
-                 "gradient itself is not multiplied by lr, only the update is")]
+            (1 / lr, f"the {moved} of {what} is too large: did you forget to multiply by the "
+                     "learning rate?"),
+            (lr, f"the {moved} of {what} is too small: the gradient itself is not multiplied by "
+                 "lr, only the update is")]
     return factors
 
 

@@ -23,6 +23,7 @@ from gradlab.grading.diagnose import (
     Context,
     diagnose_error,
     diagnose_values,
+    known_factors,
     register_diagnosis,
 )
 
@@ -151,19 +152,28 @@ def hint(expected, actual, **context):
 
 
 @pytest.mark.parametrize("actual, context, words", [
-    ([9034.5938, 165.2], {"expr": "w.grad"}, "`w.grad` is twice the expected gradient"),
+    ([9034.5938, 165.2], {"expr": "w.grad"}, "`w.grad` looks accumulated: gradients add up"),
     ([9034.5938, 165.2], {"expr": "w.grad", "what": "the result of `f(...)`"},
-     "the result of `f(...)` is twice the expected gradient: gradients accumulate"),
-    ([-4517.2969, -82.6], {"expr": "params.grad"}, "sign flipped"),
-    ([45.172969, 0.826], {"expr": "step", "lr": 1e-2}, "factor of the learning rate"),
+     "the result of `f(...)` looks accumulated: gradients add up in `.grad`"),
+    ([-4517.2969, -82.6], {"expr": "params.grad"}, "points the wrong way"),
+    ([45.172969, 0.826], {"expr": "step", "lr": 1e-2}, "too small: the gradient itself"),
     ([451729.69, 8260.0], {"expr": "step", "lr": 1e-2}, "forget to multiply by the learning"),
-    ([2258.64845, 41.3], {"expr": "w.grad"}, "half the expected gradient"),
+    ([2258.64845, 41.3], {"expr": "w.grad"}, "misses a factor of the chain rule"),
     ([4517.2969, 0.0], {}, "1 of 2 values are right"),
     ([4517.2969, 0.0], {"hidden": True}, "some of the values are right, others are not"),
     ([1505.7656, 27.533333], {"factors": [(1 / 3, "a mean over the 3 chunks")]}, "a mean over"),
 ])
 def test_a_known_mistake_of_the_check_is_named_from_its_numbers(actual, context, words):
     assert words in hint([4517.2969, 82.6], actual, **context)
+
+
+@pytest.mark.parametrize("context", [
+    Context(expr="w.grad", lr=1e-2), Context(expr="w", start=np.zeros(2), lr=0.5)])
+def test_a_known_mistake_is_named_by_its_cause_never_by_the_factor_to_undo(context):
+    for factor, message in known_factors(context):
+        words = message.lower()
+        assert not any(w in words for w in ("expected", "twice", "half", "times", "factor 2",
+                                            f"{factor:g}", f"{1 / factor:g}")), message
 
 
 @pytest.mark.parametrize("actual, context", [

@@ -203,7 +203,7 @@ def test_a_gradient_doubled_by_two_backward_calls_is_diagnosed_on_real_tensors()
     for _ in range(2):
         (w * x).sum().backward()
     result, _ = verdict("w.grad", {"w": w}, expect=[3.0, 4.0])
-    assert result.status == "failed" and "`w.grad` is twice the expected gradient" in result.hint
+    assert result.status == "failed" and "`w.grad` looks accumulated" in result.hint
 
 
 @needs_tensors

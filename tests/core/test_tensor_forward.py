@@ -344,3 +344,13 @@ def test_plain_python_data_keeps_its_usual_dtype(src: str):
                 "torch.tensor([True, False])": "gradlab.bool",
                 "torch.tensor([])": "gradlab.float32"}
     check(src + ".dtype", expected[src])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("op", ["exp", "log", "log1p", "log2", "log10", "expm1", "exp2",
+                                "sigmoid", "tanh", "sinh", "cosh", "tan", "asin"])
+def test_overflow_and_log_of_zero_give_inf_and_nan_silently_in_every_float_dtype(op, dtype):
+    x = gradlab.tensor([-1e4, -1.0, 0.0, 1e4], dtype=getattr(gradlab, dtype))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(gradlab, op)(x)
